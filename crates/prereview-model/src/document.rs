@@ -1,0 +1,134 @@
+//! Document kinds (what the rule packs declare) and documents read (what OCR produced).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The type of a field as the rules see it. Extraction uses it to choose a value
+/// grammar (and a validator to pick among candidate readings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Free text (names, addresses, conclusions).
+    Text,
+    /// A number (areas in square metres, counts).
+    Number,
+    /// An amount of money; in reports and forms a number in 万元.
+    Money,
+    /// A calendar date, reported as ISO `YYYY-MM-DD`; may also be `长期` (no end).
+    Date,
+    /// A resident identity number (GB 11643).
+    ResidentId,
+    /// A unified social credit code (GB 32100).
+    Uscc,
+}
+
+impl FieldType {
+    /// The keyword used for this type in the rule language.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Number => "number",
+            FieldType::Money => "money",
+            FieldType::Date => "date",
+            FieldType::ResidentId => "resident_id",
+            FieldType::Uscc => "uscc",
+        }
+    }
+}
+
+/// A kind of document (`id_card`, `lease_contract`…): its typed fields and how each
+/// is found on a page. Declared in the rule packs, consumed by OCR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentSpec {
+    /// Stable kind name used in submissions (`attachments[].kind`).
+    pub kind: String,
+    /// Human title (居民身份证).
+    pub title: String,
+    /// Words that identify this kind on a page (document title etc.).
+    #[serde(default)]
+    pub markers: Vec<String>,
+    pub fields: Vec<FieldSpec>,
+}
+
+/// One field of a document kind and the hints that locate it on a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldSpec {
+    pub name: String,
+    /// Human title (姓名).
+    pub title: String,
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Label texts that precede the value on the page (`公民身份号码`, `姓 名`).
+    /// Matching ignores spaces and full/half-width differences.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// A regular expression the value must match; the named group `v` (or the
+    /// whole match) is the value.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// The value may continue over following lines until the next label.
+    #[serde(default)]
+    pub multiline: bool,
+}
+
+/// Where a value was read: page (1-based) and box `[x, y, width, height]` in pixels
+/// of the original image.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub page: u32,
+    pub bbox: [u32; 4],
+}
+
+/// One field as read from a document.
+///
+/// `value` is the canonical JSON form for the field's type: a string for text,
+/// identifiers and ISO dates (or `长期`), a number for numbers and for money (万元).
+/// `null` when the field could not be read; `reason` then says why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadField {
+    pub value: Option<serde_json::Value>,
+    /// 0–1: how far the value can be trusted (OCR word confidences, validation).
+    #[serde(default)]
+    pub confidence: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[u32; 4]>,
+    /// Why the value is null or doubtful (not found, failed validation…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The text OCR produced for this value, before normalisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+}
+
+impl ReadField {
+    /// A field that could not be read, with the reason.
+    pub fn missing(reason: impl Into<String>) -> Self {
+        ReadField {
+            value: None,
+            confidence: 0.0,
+            page: None,
+            bbox: None,
+            reason: Some(reason.into()),
+            raw: None,
+        }
+    }
+}
+
+/// A document as read: one entry of the report's `documents` array.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadDocument {
+    /// The attachment's file name, relative to the submission folder.
+    pub file: String,
+    pub kind: String,
+    /// Every field of the kind, by name.
+    #[serde(default)]
+    pub fields: BTreeMap<String, ReadField>,
+    /// Pages read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u32>,
+    /// Why the document as a whole could not be read (corrupt, too large, timed out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
