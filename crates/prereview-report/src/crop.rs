@@ -1,0 +1,302 @@
+//! Crops of the scanned pages around a field's box, for the HTML report.
+
+use base64::Engine;
+use image::{imageops, DynamicImage, ImageFormat, ImageReader, Rgb, RgbImage};
+use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_rect_mut};
+use imageproc::rect::Rect;
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// Resolution at which PDF pages are rasterised (`pdftoppm -r`). Boxes reported
+/// for PDF attachments are taken to be in pixels of a page at this resolution.
+pub const PDF_RENDER_DPI: u32 = 150;
+
+/// Largest crop shown, in pixels; larger crops are downscaled.
+const MAX_CROP_W: u32 = 560;
+const MAX_CROP_H: u32 = 300;
+/// A PDF page that takes longer than this to rasterise is given up.
+const PDF_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Loads each page of a submission once while one report is rendered.
+pub(crate) struct Scans<'a> {
+    dir: &'a Path,
+    pages: HashMap<(String, u32), Result<Rc<RgbImage>, String>>,
+}
+
+impl<'a> Scans<'a> {
+    pub(crate) fn new(dir: &'a Path) -> Self {
+        Scans {
+            dir,
+            pages: HashMap::new(),
+        }
+    }
+
+    /// A JPEG data URI of the page around `bbox`, with the box drawn; Err says
+    /// why no crop can be shown.
+    pub(crate) fn crop_data_uri(
+        &mut self,
+        file: &str,
+        page: u32,
+        bbox: [u32; 4],
+        redact: Option<(f32, f32)>,
+    ) -> Result<String, String> {
+        let key = (file.to_string(), page);
+        if !self.pages.contains_key(&key) {
+            let loaded = load_page(self.dir, file, page).map(Rc::new);
+            self.pages.insert(key.clone(), loaded);
+        }
+        let img = self.pages[&key].clone()?;
+        let crop = crop_with_box(&img, bbox, redact)?;
+        let mut bytes = Vec::new();
+        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85);
+        DynamicImage::ImageRgb8(crop)
+            .write_with_encoder(encoder)
+            .map_err(|e| format!("the crop could not be encoded: {e}"))?;
+        Ok(format!(
+            "data:image/jpeg;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        ))
+    }
+}
+
+/// The page around `bbox` (`[x, y, w, h]` in page pixels) with a margin, the box
+/// drawn in red, downscaled to at most `MAX_CROP_W`×`MAX_CROP_H`.
+///
+/// `redact` = `(from, to)` fractions of the box's width to paint over, so that a
+/// masked personal number is masked in the picture too.
+pub(crate) fn crop_with_box(
+    img: &RgbImage,
+    bbox: [u32; 4],
+    redact: Option<(f32, f32)>,
+) -> Result<RgbImage, String> {
+    let (iw, ih) = img.dimensions();
+    let [x, y, w, h] = bbox;
+    if w == 0 || h == 0 || x >= iw || y >= ih {
+        return Err(format!(
+            "the box [{x}, {y}, {w}, {h}] lies outside the page ({iw}×{ih} pixels)"
+        ));
+    }
+    // Enough context to see the label before the value and the lines around it.
+    let mx = (w / 4).max(h).clamp(24, 240);
+    let my = (h * 3 / 2).clamp(24, 160);
+    let x0 = x.saturating_sub(mx);
+    let y0 = y.saturating_sub(my);
+    let x1 = x.saturating_add(w).saturating_add(mx).min(iw);
+    let y1 = y.saturating_add(h).saturating_add(my).min(ih);
+    let mut crop = imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
+    if let Some((from, to)) = redact {
+        let from = from.clamp(0.0, 1.0);
+        let to = to.clamp(from, 1.0);
+        let rx = (x - x0) as f32 + w as f32 * from;
+        let rw = (w as f32 * (to - from)).ceil().max(1.0) as u32;
+        // A little above and below the box: glyphs may overhang it.
+        let pad = h / 6;
+        let ry = (y - y0).saturating_sub(pad) as i32;
+        let rh = h + 2 * pad;
+        draw_filled_rect_mut(
+            &mut crop,
+            Rect::at(rx.floor() as i32, ry).of_size(rw, rh),
+            Rgb([128, 128, 128]),
+        );
+    }
+    let scale = (MAX_CROP_W as f64 / crop.width() as f64)
+        .min(MAX_CROP_H as f64 / crop.height() as f64)
+        .min(1.0);
+    if scale < 1.0 {
+        let nw = ((crop.width() as f64 * scale).round() as u32).max(1);
+        let nh = ((crop.height() as f64 * scale).round() as u32).max(1);
+        crop = imageops::resize(&crop, nw, nh, imageops::FilterType::Triangle);
+    }
+    // The box in crop coordinates, clipped to the crop, drawn 2 px thick.
+    let bx = ((x - x0) as f64 * scale).round() as i32;
+    let by = ((y - y0) as f64 * scale).round() as i32;
+    let bw = ((w.min(x1 - x) as f64 * scale).round() as u32).max(1);
+    let bh = ((h.min(y1 - y) as f64 * scale).round() as u32).max(1);
+    let red = Rgb([220u8, 20, 20]);
+    for t in 0..2i32 {
+        let rw = bw + 2 * t as u32;
+        let rh = bh + 2 * t as u32;
+        draw_hollow_rect_mut(&mut crop, Rect::at(bx - t, by - t).of_size(rw, rh), red);
+    }
+    Ok(crop)
+}
+
+/// Resolves an attachment name inside the submission folder, refusing names
+/// that leave it.
+fn resolve(dir: &Path, file: &str) -> Result<PathBuf, String> {
+    let rel = Path::new(file);
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(format!(
+            "the file name “{file}” leaves the submission folder"
+        ));
+    }
+    let path = dir.join(rel);
+    // Messages name the attachment, not where the server keeps it.
+    let canon = path.canonicalize().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{file}: the file does not exist"),
+        _ => format!("{file}: {e}"),
+    })?;
+    let root = dir
+        .canonicalize()
+        .map_err(|e| format!("the submission folder cannot be opened: {e}"))?;
+    if !canon.starts_with(&root) {
+        return Err(format!(
+            "the file “{file}” links outside the submission folder"
+        ));
+    }
+    Ok(canon)
+}
+
+fn is_pdf(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 5];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .map(|_| &magic == b"%PDF-")
+        .unwrap_or(false)
+}
+
+/// Loads page `page` (1-based) of an attachment as RGB.
+pub(crate) fn load_page(dir: &Path, file: &str, page: u32) -> Result<RgbImage, String> {
+    let path = resolve(dir, file)?;
+    if is_pdf(&path) {
+        return load_pdf_page(&path, page);
+    }
+    if page > 1 {
+        // The image crate reads the first frame of a TIFF only.
+        return Err(format!(
+            "{file}: page {page} of a multi-page image cannot be shown"
+        ));
+    }
+    let reader = ImageReader::open(&path)
+        .map_err(|e| format!("{file}: {e}"))?
+        .with_guessed_format()
+        .map_err(|e| format!("{file}: {e}"))?;
+    let img = reader
+        .decode()
+        .map_err(|e| format!("{file}: the image could not be read: {e}"))?;
+    Ok(img.to_rgb8())
+}
+
+fn load_pdf_page(path: &Path, page: u32) -> Result<RgbImage, String> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if page == 0 {
+        return Err(format!(
+            "{name}: page 0 does not exist (pages count from 1)"
+        ));
+    }
+    let tmp = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
+    let prefix = tmp.path().join("page");
+    let mut child = Command::new("pdftoppm")
+        .args(["-f", &page.to_string(), "-l", &page.to_string()])
+        .args(["-r", &PDF_RENDER_DPI.to_string(), "-png"])
+        .arg(path)
+        .arg(&prefix)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!("{name}: pdftoppm (poppler-utils) could not be started to show the page: {e}")
+        })?;
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > PDF_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "{name}: page {page} took longer than {}s to render",
+                    PDF_TIMEOUT.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(format!("{name}: pdftoppm: {e}")),
+        }
+    };
+    if !status.success() {
+        let mut err = String::new();
+        if let Some(mut s) = child.stderr.take() {
+            use std::io::Read;
+            let _ = s.read_to_string(&mut err);
+        }
+        return Err(format!(
+            "{name}: page {page} could not be rendered: {}",
+            err.trim()
+        ));
+    }
+    let out = std::fs::read_dir(tmp.path())
+        .map_err(|e| format!("temporary folder: {e}"))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "png"))
+        .ok_or_else(|| format!("{name}: page {page} does not exist"))?;
+    let bytes = std::fs::read(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let img = image::load_from_memory_with_format(&bytes, ImageFormat::Png)
+        .map_err(|e| format!("{name}: the rendered page could not be read: {e}"))?;
+    Ok(img.to_rgb8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> RgbImage {
+        RgbImage::from_pixel(1200, 800, Rgb([255, 255, 255]))
+    }
+
+    #[test]
+    fn crop_is_bounded_and_has_the_box() {
+        let c = crop_with_box(&page(), [400, 300, 200, 50], None).unwrap();
+        assert!(c.width() <= MAX_CROP_W && c.height() <= MAX_CROP_H);
+        // margins 50 and 75: the box starts at (50,75) in the crop (scale 1).
+        assert_eq!(c.dimensions(), (300, 200));
+        assert_eq!(c.get_pixel(50, 75), &Rgb([220, 20, 20]));
+        assert_eq!(c.get_pixel(25, 40), &Rgb([255, 255, 255]));
+    }
+
+    #[test]
+    fn redaction_paints_over_the_middle_of_the_box() {
+        let c = crop_with_box(
+            &page(),
+            [400, 300, 180, 50],
+            Some((6.0 / 18.0, 14.0 / 18.0)),
+        )
+        .unwrap();
+        // box at (50,75) in the crop; redacted from x=50+60 to 50+140
+        assert_eq!(c.get_pixel(50 + 100, 100), &Rgb([128, 128, 128]));
+        assert_eq!(c.get_pixel(50 + 30, 100), &Rgb([255, 255, 255]));
+        assert_eq!(c.get_pixel(50 + 160, 100), &Rgb([255, 255, 255]));
+    }
+
+    #[test]
+    fn crop_at_the_edge_and_outside() {
+        let c = crop_with_box(&page(), [1150, 780, 200, 50], None).unwrap();
+        assert!(c.width() > 0 && c.height() > 0);
+        assert!(crop_with_box(&page(), [1300, 10, 20, 20], None).is_err());
+        assert!(crop_with_box(&page(), [10, 10, 0, 20], None).is_err());
+    }
+
+    #[test]
+    fn refuses_paths_leaving_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load_page(dir.path(), "../x.png", 1)
+            .unwrap_err()
+            .contains("leaves"));
+        assert!(load_page(dir.path(), "/etc/passwd", 1)
+            .unwrap_err()
+            .contains("leaves"));
+        assert!(load_page(dir.path(), "missing.png", 1).is_err());
+    }
+}

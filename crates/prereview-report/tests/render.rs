@@ -1,0 +1,137 @@
+//! Rendering of a fixed report: snapshots of the text and HTML (without crops),
+//! crops from a PNG scan and a PDF page, masking.
+
+use base64::Engine;
+use prereview_model::report::Report;
+use prereview_report::{render_html, render_text, RenderOptions};
+use std::path::{Path, PathBuf};
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/SUB-2025-000123")
+}
+
+fn fixture_report() -> Report {
+    let text = std::fs::read_to_string(fixture_dir().join("report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The data URIs of every `<img>` in the page, decoded.
+fn crops(html: &str) -> Vec<image::DynamicImage> {
+    html.split("src=\"data:image/jpeg;base64,")
+        .skip(1)
+        .map(|rest| {
+            let b64 = &rest[..rest.find('"').unwrap()];
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap();
+            image::load_from_memory(&bytes).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn text_snapshot() {
+    insta::assert_snapshot!(render_text(&fixture_report(), &RenderOptions::default()));
+}
+
+#[test]
+fn html_snapshot_without_scans() {
+    let html = render_html(&fixture_report(), None, &RenderOptions::default());
+    assert!(!html.contains("data:image"));
+    insta::assert_snapshot!(html);
+}
+
+#[test]
+fn masked_by_default_unmasked_on_request() {
+    let report = fixture_report();
+    for out in [
+        render_text(&report, &RenderOptions::default()),
+        render_html(&report, Some(&fixture_dir()), &RenderOptions::default()),
+    ] {
+        assert!(!out.contains("370102199003071234"));
+        assert!(!out.contains("13900000000"));
+        assert!(out.contains("370102********1234"));
+        assert!(out.contains("139****0000"));
+    }
+    let open = RenderOptions {
+        unmasked: true,
+        ..Default::default()
+    };
+    assert!(render_text(&report, &open).contains("370102199003071234"));
+    assert!(render_html(&report, None, &open).contains("13900000000"));
+}
+
+#[test]
+fn html_is_self_contained() {
+    let html = render_html(
+        &fixture_report(),
+        Some(&fixture_dir()),
+        &RenderOptions::default(),
+    );
+    assert!(html.contains("<meta charset=\"utf-8\">"));
+    assert!(html.contains("退回补正"));
+    for banned in ["http://", "https://", "<script", "<link", "@import"] {
+        assert!(!html.contains(banned), "page refers to {banned}");
+    }
+}
+
+#[test]
+fn crops_from_png_and_pdf_show_the_box() {
+    if which("pdftoppm").is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "pdftoppm (poppler-utils) is missing in CI"
+        );
+        eprintln!("NOTICE: pdftoppm not installed; PDF crop not tested");
+        return;
+    }
+    let html = render_html(
+        &fixture_report(),
+        Some(&fixture_dir()),
+        &RenderOptions::default(),
+    );
+    let imgs = crops(&html);
+    // CE-014 (id card name), CE-021 (lease.pdf term), CE-003 (id card number);
+    // the missing scan of CE-030 gives a note instead.
+    assert_eq!(imgs.len(), 3, "{} crops", imgs.len());
+    assert!(html.contains("无法显示扫描截图"));
+    assert!(html.contains("missing_scan.jpg"));
+    for img in &imgs {
+        let rgb = img.to_rgb8();
+        assert!(rgb.width() <= 560 && rgb.height() <= 300);
+        // The red box survives JPEG: some strongly red pixels.
+        let red = rgb
+            .pixels()
+            .filter(|p| p[0] > 170 && p[1] < 90 && p[2] < 90)
+            .count();
+        assert!(red > 50, "no box drawn ({red} red pixels)");
+        // Text was cropped, not an empty area: some dark pixels.
+        let dark = rgb
+            .pixels()
+            .filter(|p| p[0] < 80 && p[1] < 80 && p[2] < 80)
+            .count();
+        assert!(dark > 50, "crop shows no ink ({dark} dark pixels)");
+    }
+}
+
+#[test]
+fn unreadable_scan_omits_the_crop_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("id_card_zhangwei.png"), b"not an image").unwrap();
+    let html = render_html(
+        &fixture_report(),
+        Some(dir.path()),
+        &RenderOptions::default(),
+    );
+    assert!(!html.contains("data:image"));
+    assert!(html.contains("the image could not be read"));
+    assert!(html.contains("lease.pdf"));
+}
+
+fn which(cmd: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(cmd))
+            .find(|p| p.is_file())
+    })
+}
