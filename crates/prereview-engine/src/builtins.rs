@@ -1,0 +1,201 @@
+//! The strict functions of the language (every argument known). Domain checks
+//! delegate to `prereview-validators`.
+
+use crate::value::{Value, LONG_TERM};
+use chrono::NaiveDate;
+use prereview_dsl::ir::Builtin;
+use prereview_validators::{address, amount, date, divisions, phone, resident_id, text, uscc};
+
+/// The day identifiers are judged on when no submission date is known: it only
+/// bounds "birth date not in the future", so a late date errs on the lenient side
+/// and other rules (which need `submitted_at`) ask for review anyway.
+const FALLBACK_TODAY: NaiveDate = NaiveDate::MAX;
+
+pub fn call(b: Builtin, args: &[Value], today: Option<NaiveDate>) -> Value {
+    use Value::*;
+    let today = today.unwrap_or(FALLBACK_TODAY);
+    let undefined = |why: String| Value::unknown("", why, false);
+    match (b, args) {
+        (Builtin::Norm, [Text(t)]) => Text(text::normalize(t).into()),
+        (Builtin::Len, [Text(t)]) => Number(text::char_len(t) as f64),
+        (Builtin::Len, [List(l)]) => Number(l.len() as f64),
+        (Builtin::Contains, [Text(a), Text(b)]) => {
+            Bool(text::normalize(a).contains(&text::normalize(b)))
+        }
+        (Builtin::StartsWith, [Text(a), Text(b)]) => {
+            Bool(text::normalize(a).starts_with(&text::normalize(b)))
+        }
+        (Builtin::EndsWith, [Text(a), Text(b)]) => {
+            Bool(text::normalize(a).ends_with(&text::normalize(b)))
+        }
+        (Builtin::Similarity, [Text(a), Text(b)]) => Number(text::similarity(a, b)),
+        (Builtin::SameText, [Text(a), Text(b)]) => {
+            Bool(a == b || text::normalize(a) == text::normalize(b))
+        }
+        (Builtin::SameAddress, [Text(a), Text(b)]) => match address::compare_with_reason(a, b) {
+            (address::AddressMatch::Same | address::AddressMatch::MinorDiffers, _) => Bool(true),
+            (address::AddressMatch::Differs, _) => Bool(false),
+            (address::AddressMatch::Uncertain, why) => {
+                undefined(format!("无法确定地址“{a}”与“{b}”是否一致：{why}"))
+            }
+        },
+        (Builtin::Join, [List(items), Text(sep)]) => {
+            let parts: Vec<String> = items.iter().map(|v| v.to_string()).collect();
+            Text(parts.join(sep).into())
+        }
+        (Builtin::ValidId, [Text(t)]) => Bool(resident_id::validate(t, today).valid),
+        (Builtin::IdProblem, [Text(t)]) => Text(
+            resident_id::validate(t, today)
+                .reason
+                .unwrap_or_default()
+                .into(),
+        ),
+        (Builtin::IdBirth, [Text(t)]) => match resident_id::validate(t, today) {
+            r if r.valid => r
+                .birth_date
+                .map_or_else(|| undefined(format!("身份号码 {t} 无出生日期")), Date),
+            r => undefined(format!(
+                "身份号码 {t} 无效（{}），无法取出生日期",
+                r.reason.unwrap_or_default()
+            )),
+        },
+        (Builtin::IdSex, [Text(t)]) => match resident_id::validate(t, today) {
+            r if r.valid => match r.sex {
+                Some(resident_id::Sex::M) => Text("男".into()),
+                Some(resident_id::Sex::F) => Text("女".into()),
+                None => undefined(format!("身份号码 {t} 无性别信息")),
+            },
+            r => undefined(format!(
+                "身份号码 {t} 无效（{}），无法取出性别",
+                r.reason.unwrap_or_default()
+            )),
+        },
+        (Builtin::IdRegionKnown, [Text(t)]) => {
+            let r = resident_id::validate(t, today);
+            if !r.valid {
+                return undefined(format!("身份号码 {t} 无效，无法判断地址码"));
+            }
+            Bool(
+                r.region_code
+                    .as_deref()
+                    .and_then(divisions::lookup)
+                    .is_some(),
+            )
+        }
+        (Builtin::ValidUscc, [Text(t)]) => Bool(uscc::validate(t).valid),
+        (Builtin::UsccProblem, [Text(t)]) => {
+            Text(uscc::validate(t).reason.unwrap_or_default().into())
+        }
+        (Builtin::ValidPhone, [Text(t)]) => Bool(phone::validate_phone(t).valid),
+        (Builtin::IdPeriodOk, [Date(birth), Date(from), Date(until)]) => {
+            let until = (*until != LONG_TERM).then_some(*until);
+            Bool(resident_id::validity_period(*birth, *from, until).consistent)
+        }
+        (Builtin::AddYears, [Date(d), Number(n)]) => whole(*n)
+            .and_then(|n| date::add_years(*d, n))
+            .map_or_else(|| undefined(format!("{d} 加 {n} 年超出日期范围")), Date),
+        (Builtin::AddMonths, [Date(d), Number(n)]) => whole(*n)
+            .and_then(|n| date::add_months(*d, n))
+            .map_or_else(|| undefined(format!("{d} 加 {n} 个月超出日期范围")), Date),
+        (Builtin::AddDays, [Date(d), Number(n)]) => whole(*n)
+            .and_then(|n| d.checked_add_signed(chrono::Duration::try_days(n as i64)?))
+            .map_or_else(|| undefined(format!("{d} 加 {n} 天超出日期范围")), Date),
+        (Builtin::AgeOn, [Date(birth), Date(on)]) => date::age_on(*birth, *on).map_or_else(
+            || undefined(format!("出生日期 {birth} 晚于 {on}")),
+            |a| Number(a as f64),
+        ),
+        (Builtin::DaysBetween, [Date(a), Date(b)]) => Number((*b - *a).num_days() as f64),
+        (Builtin::ParseAmount, [Text(t)]) => match amount::parse_amount_text(t) {
+            Ok(p) => Money(p.fen),
+            Err(e) => undefined(format!("金额“{t}”无法解析：{e}")),
+        },
+        (Builtin::ParseDate, [Text(t)]) => match date::parse_date(t) {
+            Ok(d) => Date(d),
+            Err(e) => undefined(format!("日期“{t}”无法解析：{e}")),
+        },
+        (Builtin::NameRegion, [Text(t)]) => Text(leading_region(t).0.into()),
+        (Builtin::NameRegionOk, [Text(t)]) => Bool(leading_region(t).1),
+        (Builtin::NameForm, [Text(t)]) => {
+            let n = text::normalize(t);
+            let form = ORG_FORMS
+                .iter()
+                .find(|f| n.ends_with(*f))
+                .copied()
+                .unwrap_or("");
+            Text(form.into())
+        }
+        (Builtin::Wan, [Number(n)]) => Money((n * 1_000_000.0).round() as i64),
+        (Builtin::Min, [a, b]) => {
+            less(a, b).map_or_else(|| a.clone(), |l| if l { a.clone() } else { b.clone() })
+        }
+        (Builtin::Max, [a, b]) => {
+            less(a, b).map_or_else(|| a.clone(), |l| if l { b.clone() } else { a.clone() })
+        }
+        (Builtin::Abs, [Number(n)]) => Number(n.abs()),
+        (Builtin::Year, [Date(d)]) => Number(chrono::Datelike::year(d) as f64),
+        _ => undefined("内部错误：函数参数类型不符（请报告此规则）".into()),
+    }
+}
+
+/// Organisation forms an enterprise name may end with, longest first.
+const ORG_FORMS: &[&str] = &[
+    "股份有限公司",
+    "有限责任公司",
+    "集团有限公司",
+    "有限公司",
+    "股份公司",
+    "合伙企业",
+    "个人独资企业",
+    "专业合作社",
+    "分公司",
+];
+
+fn whole(n: f64) -> Option<i32> {
+    (n.fract() == 0.0 && n.abs() < 100_000.0).then_some(n as i32)
+}
+
+fn less(a: &Value, b: &Value) -> Option<bool> {
+    match crate::eval::compare(prereview_dsl::ir::CmpOp::Lt, a, b) {
+        Value::Bool(l) => Some(l),
+        _ => None,
+    }
+}
+
+/// The administrative divisions an enterprise name starts with (`济南市历下区`,
+/// `济南历下`), and whether they are legal there: a 市辖区 must come after its
+/// 设区的市 (企业名称登记管理规定 第7条).
+fn leading_region(name: &str) -> (String, bool) {
+    let n = text::normalize(name);
+    let mut region = String::new();
+    let mut end = 0;
+    let mut chain: Vec<&divisions::Division> = Vec::new();
+    for m in divisions::contains_division_name(&n) {
+        if m.start != end {
+            break;
+        }
+        // Among same-named divisions, prefer one under the previous division.
+        let pick = m
+            .divisions
+            .iter()
+            .find(|d| {
+                chain
+                    .last()
+                    .is_some_and(|p| d.parent.as_deref() == Some(p.code.as_str()))
+            })
+            .or_else(|| m.divisions.first())
+            .copied();
+        let Some(d) = pick else { break };
+        region.push_str(&m.matched);
+        end = m.end;
+        chain.push(d);
+    }
+    let ok = match chain.first() {
+        None => true,
+        Some(first) => {
+            let is_district =
+                first.level == divisions::Level::County && first.kind.contains("市辖区");
+            !is_district
+        }
+    };
+    (region, ok)
+}
