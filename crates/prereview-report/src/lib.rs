@@ -13,7 +13,7 @@ mod mask;
 mod text;
 
 pub use crop::PDF_RENDER_DPI;
-pub use html::{html_escape, render_html};
+pub use html::{html_escape, render_html, STYLE};
 pub use mask::{mask_field_value, mask_text, mask_value};
 pub use text::render_text;
 
