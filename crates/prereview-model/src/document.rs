@@ -69,6 +69,30 @@ pub struct FieldSpec {
     /// The value may continue over following lines until the next label.
     #[serde(default)]
     pub multiline: bool,
+    /// A closed set of values (性别: 男, 女). A reading within one character of
+    /// exactly one choice is taken as that choice (lower confidence); any other
+    /// reading is reported unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+    /// The text after the label is a range (`2016.04.02-2036.04.02`,
+    /// `自2024年1月1日起至2026年12月31日止`) and this field is one end of it.
+    /// Several fields may share a label this way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range_part: Option<RangePart>,
+    /// Texts that end the value besides the labels of the other fields (a
+    /// heading printed after a multi-line value, `（盖章）`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ends: Vec<String>,
+}
+
+/// Which end of a printed range a field takes (see [`FieldSpec::range_part`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RangePart {
+    /// The first date of the range.
+    Start,
+    /// The last date of the range (`长期` allowed for dates).
+    End,
 }
 
 /// Where a value was read: page (1-based) and box `[x, y, width, height]` in pixels

@@ -1,0 +1,315 @@
+//! Tesseract engines: one per worker thread of a dedicated pool, created on
+//! the thread's first page and reused for every later page.
+//!
+//! Why a pool and not `thread_local!` on the caller's threads: a page has a
+//! time limit, and Tesseract (through the `tesseract` crate) cannot be
+//! cancelled, so the caller must be able to stop waiting. When a page runs
+//! over, the caller reports the error, and the pool starts a replacement
+//! worker so the pool keeps its capacity; the overrunning worker exits when
+//! Tesseract returns. (Rayon's `map_init` was seen to create more engines than
+//! threads; the pool makes the count exact: one engine per worker.)
+
+use crate::preprocess::{self, ImageLimits, PageError, Preprocess};
+use crate::words::{parse_tsv, PageWords};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tesseract::{PageSegMode, Tesseract};
+
+/// Tesseract settings. Part of the OCR cache key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineConfig {
+    /// Tesseract language(s), `chi_sim+eng`.
+    pub languages: String,
+    /// Page segmentation mode (Tesseract `--psm`): 6 = one uniform block,
+    /// 3 = automatic, 11 = sparse text.
+    pub psm: u8,
+    /// The `tessdata` folder; `None` uses Tesseract's default (or `TESSDATA_PREFIX`).
+    #[serde(skip)]
+    pub tessdata: Option<PathBuf>,
+    /// Extra Tesseract variables (name, value), set once per engine.
+    pub variables: Vec<(String, String)>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            languages: "chi_sim+eng".into(),
+            psm: 6,
+            tessdata: None,
+            variables: vec![
+                // Inverted-text retries cost time and our pages are dark on light.
+                ("tessedit_do_invert".into(), "0".into()),
+            ],
+        }
+    }
+}
+
+fn psm_of(n: u8) -> PageSegMode {
+    match n {
+        0 => PageSegMode::PsmOsdOnly,
+        1 => PageSegMode::PsmAutoOsd,
+        2 => PageSegMode::PsmAutoOnly,
+        3 => PageSegMode::PsmAuto,
+        4 => PageSegMode::PsmSingleColumn,
+        5 => PageSegMode::PsmSingleBlockVertText,
+        7 => PageSegMode::PsmSingleLine,
+        8 => PageSegMode::PsmSingleWord,
+        9 => PageSegMode::PsmCircleWord,
+        10 => PageSegMode::PsmSingleChar,
+        11 => PageSegMode::PsmSparseText,
+        12 => PageSegMode::PsmSparseTextOsd,
+        13 => PageSegMode::PsmRawLine,
+        _ => PageSegMode::PsmSingleBlock,
+    }
+}
+
+/// Why OCR of a page failed (messages are user-facing, bilingual).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Page(#[from] PageError),
+    #[error("OCR 引擎无法启动，请检查 Tesseract 语言包 {0} 是否安装 (OCR engine could not start; is Tesseract language data {0} installed?)")]
+    Init(String),
+    #[error("OCR 识别失败 (OCR failed: {0})")]
+    Recognize(String),
+    #[error("单页识别超时（超过 {0} 秒） (page took longer than {0} s to read)")]
+    Timeout(u64),
+    #[error("OCR 工作线程已停止 (OCR worker stopped)")]
+    Stopped,
+}
+
+/// A Tesseract engine owned by one thread. The `tesseract` crate's builder
+/// methods consume the engine; when one fails the engine is gone, and the
+/// next page creates a fresh one (the thread keeps its capacity).
+pub struct Engine {
+    config: EngineConfig,
+    tess: Option<Tesseract>,
+    /// Engines created by this worker (1 unless one failed).
+    pub created: usize,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Self {
+        Engine {
+            config,
+            tess: None,
+            created: 0,
+        }
+    }
+
+    fn take(&mut self) -> Result<Tesseract, EngineError> {
+        if let Some(t) = self.tess.take() {
+            return Ok(t);
+        }
+        let datapath = self
+            .config
+            .tessdata
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned());
+        let init = |e: &dyn std::fmt::Display| {
+            EngineError::Init(format!("{} ({e})", self.config.languages))
+        };
+        let mut t = Tesseract::new(datapath.as_deref(), Some(&self.config.languages))
+            .map_err(|e| init(&e))?;
+        for (k, v) in &self.config.variables {
+            t = t.set_variable(k, v).map_err(|e| init(&e))?;
+        }
+        self.created += 1;
+        Ok(t)
+    }
+
+    /// Reads one grey image; word boxes are in its pixels.
+    pub fn recognize(
+        &mut self,
+        img: &image::GrayImage,
+    ) -> Result<Vec<crate::words::Word>, EngineError> {
+        let t = self.take()?;
+        let (w, h) = img.dimensions();
+        let err = |e: &dyn std::fmt::Display| EngineError::Recognize(e.to_string());
+        let mut t = t
+            .set_frame(img.as_raw(), w as i32, h as i32, 1, w as i32)
+            .map_err(|e| err(&e))?
+            // Our images carry no DPI; 300 matches the text sizes we scale to
+            // and silences Tesseract's "invalid resolution" warning.
+            .set_source_resolution(300);
+        t.set_page_seg_mode(psm_of(self.config.psm));
+        let mut t = t.recognize().map_err(|e| err(&e))?;
+        let tsv = t.get_tsv_text(0).map_err(|e| err(&e))?;
+        self.tess = Some(t);
+        Ok(parse_tsv(&tsv))
+    }
+}
+
+/// Decode + preprocess + OCR one encoded page image.
+pub fn read_page(
+    engine: &mut Engine,
+    bytes: &[u8],
+    page: u32,
+    limits: &ImageLimits,
+    pre: &Preprocess,
+) -> Result<PageWords, EngineError> {
+    let decoded = preprocess::decode(bytes, limits)?;
+    let (w, h) = decoded.image.dimensions();
+    let (img, transform) = preprocess::prepare(&decoded.image, pre);
+    drop(decoded);
+    let words = engine.recognize(&img)?;
+    Ok(PageWords {
+        page,
+        width: w,
+        height: h,
+        transform,
+        words,
+    })
+}
+
+enum Msg {
+    Started,
+    Done(Result<PageWords, EngineError>),
+}
+
+struct Job {
+    bytes: Arc<Vec<u8>>,
+    page: u32,
+    reply: SyncSender<Msg>,
+    abandoned: Arc<AtomicBool>,
+}
+
+struct Shared {
+    rx: Mutex<Receiver<Job>>,
+    config: EngineConfig,
+    limits: ImageLimits,
+    pre: Preprocess,
+    engines_created: AtomicUsize,
+}
+
+/// A fixed set of OCR worker threads, one Tesseract engine each.
+pub struct Pool {
+    tx: Mutex<Sender<Job>>,
+    shared: Arc<Shared>,
+    threads: usize,
+    page_timeout: Duration,
+}
+
+impl Pool {
+    pub fn new(
+        threads: usize,
+        config: EngineConfig,
+        limits: ImageLimits,
+        pre: Preprocess,
+        page_timeout: Duration,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let shared = Arc::new(Shared {
+            rx: Mutex::new(rx),
+            config,
+            limits,
+            pre,
+            engines_created: AtomicUsize::new(0),
+        });
+        let pool = Pool {
+            tx: Mutex::new(tx),
+            shared,
+            threads: threads.max(1),
+            page_timeout,
+        };
+        for _ in 0..pool.threads {
+            pool.spawn_worker();
+        }
+        pool
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Engines created so far over all workers (equals the number of workers
+    /// that have read a page, unless an engine failed and was replaced).
+    pub fn engines_created(&self) -> usize {
+        self.shared.engines_created.load(Ordering::Relaxed)
+    }
+
+    fn spawn_worker(&self) {
+        let shared = Arc::clone(&self.shared);
+        let r = std::thread::Builder::new()
+            .name("prereview-ocr".into())
+            .spawn(move || worker(shared));
+        if let Err(e) = r {
+            eprintln!("prereview-ocr: cannot start an OCR worker thread: {e}");
+        }
+    }
+
+    /// Reads one encoded page on a worker, waiting at most the page time limit
+    /// once a worker has started it.
+    pub fn read(&self, bytes: Arc<Vec<u8>>, page: u32) -> Result<PageWords, EngineError> {
+        let (reply, rx) = mpsc::sync_channel(2);
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let job = Job {
+            bytes,
+            page,
+            reply,
+            abandoned: Arc::clone(&abandoned),
+        };
+        self.tx
+            .lock()
+            .map_err(|_| EngineError::Stopped)?
+            .send(job)
+            .map_err(|_| EngineError::Stopped)?;
+        match rx.recv() {
+            Ok(Msg::Started) => {}
+            Ok(Msg::Done(r)) => return r,
+            Err(_) => return Err(EngineError::Stopped),
+        }
+        let started = Instant::now();
+        match rx.recv_timeout(self.page_timeout) {
+            Ok(Msg::Done(r)) => r,
+            Ok(Msg::Started) => Err(EngineError::Stopped),
+            Err(RecvTimeoutError::Timeout) => {
+                abandoned.store(true, Ordering::SeqCst);
+                // The busy worker exits when Tesseract returns; keep capacity.
+                self.spawn_worker();
+                Err(EngineError::Timeout(started.elapsed().as_secs()))
+            }
+            Err(RecvTimeoutError::Disconnected) => Err(EngineError::Stopped),
+        }
+    }
+}
+
+fn worker(shared: Arc<Shared>) {
+    let mut engine = Engine::new(shared.config.clone());
+    loop {
+        let job = {
+            let Ok(rx) = shared.rx.lock() else { return };
+            match rx.recv() {
+                Ok(j) => j,
+                Err(_) => return, // pool dropped
+            }
+        };
+        let _ = job.reply.send(Msg::Started);
+        let before = engine.created;
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_page(
+                &mut engine,
+                &job.bytes,
+                job.page,
+                &shared.limits,
+                &shared.pre,
+            )
+        }))
+        .unwrap_or_else(|_| {
+            // Never take the process down for one page; start over with a new engine.
+            engine = Engine::new(shared.config.clone());
+            Err(EngineError::Recognize("internal error".into()))
+        });
+        shared
+            .engines_created
+            .fetch_add(engine.created.saturating_sub(before), Ordering::Relaxed);
+        let _ = job.reply.send(Msg::Done(r));
+        if job.abandoned.load(Ordering::SeqCst) {
+            return; // a replacement worker took this one's place
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Page words → visual lines of characters, and label search on them.
+//!
+//! Lines are rebuilt from the word boxes (not Tesseract's line numbers) so that
+//! grid layouts, where Tesseract puts the label cell and the value cell in
+//! different blocks, still read as one line.
+
+use crate::words::{PageWords, Word};
+use prereview_validators::text::normalize;
+
+/// One character of a line, with the word it came from.
+#[derive(Debug, Clone)]
+pub struct LChar {
+    pub c: char,
+    /// Index into the page's words.
+    pub word: usize,
+    /// Position of the character within its word and the word's character
+    /// count, for a proportional sub-box.
+    pub pos: (usize, usize),
+    /// A wide horizontal gap precedes this character (a new cell or column).
+    pub gap_before: bool,
+    /// The character's box (processed image): its word's box split evenly
+    /// among the word's characters.
+    pub bbox: [u32; 4],
+}
+
+/// A visual line.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Indices into the page's words, left to right.
+    pub words: Vec<usize>,
+    pub chars: Vec<LChar>,
+    /// The chars used for label matching (no spaces or punctuation) and the
+    /// index in `chars` each one came from.
+    pub key: Vec<char>,
+    pub key_pos: Vec<usize>,
+    pub y0: u32,
+    pub y1: u32,
+}
+
+impl Line {
+    pub fn height(&self) -> u32 {
+        self.y1.saturating_sub(self.y0).max(1)
+    }
+}
+
+/// Characters that separate a label from its value or decorate it; ignored
+/// when matching labels.
+pub fn is_separator(c: char) -> bool {
+    !c.is_alphanumeric()
+}
+
+/// The label-matching key of a text: normalised, without separators.
+pub fn key_of(s: &str) -> Vec<char> {
+    normalize(s).chars().filter(|&c| !is_separator(c)).collect()
+}
+
+/// Groups a page's words into visual lines, top to bottom.
+pub fn build_lines(page: &PageWords) -> Vec<Line> {
+    let words = &page.words;
+    let mut order: Vec<usize> = (0..words.len()).filter(|&i| words[i].bbox[3] > 0).collect();
+    let cy = |w: &Word| w.bbox[1] as f32 + w.bbox[3] as f32 / 2.0;
+    order.sort_by(|&a, &b| cy(&words[a]).total_cmp(&cy(&words[b])));
+    // (y0, y1, members)
+    let mut groups: Vec<(u32, u32, Vec<usize>)> = Vec::new();
+    for i in order {
+        let w = &words[i];
+        let (wy0, wy1) = (w.bbox[1], w.bbox[1] + w.bbox[3]);
+        let c = cy(w);
+        let mut best: Option<(usize, f32)> = None;
+        for (g, (y0, y1, _)) in groups.iter().enumerate().rev().take(6) {
+            let overlap = wy1.min(*y1) as f32 - wy0.max(*y0) as f32;
+            let smaller = (wy1 - wy0).min(y1 - y0).max(1) as f32;
+            let gc = (*y0 + *y1) as f32 / 2.0;
+            if overlap / smaller >= 0.5
+                && (c >= *y0 as f32 && c <= *y1 as f32 || (gc >= wy0 as f32 && gc <= wy1 as f32))
+            {
+                let d = (gc - c).abs();
+                if best.is_none_or(|(_, bd)| d < bd) {
+                    best = Some((g, d));
+                }
+            }
+        }
+        match best {
+            Some((g, _)) => {
+                let grp = &mut groups[g];
+                grp.0 = grp.0.min(wy0);
+                grp.1 = grp.1.max(wy1);
+                grp.2.push(i);
+            }
+            None => groups.push((wy0, wy1, vec![i])),
+        }
+    }
+    groups.sort_by_key(|g| (g.0 + g.1) / 2);
+    groups
+        .into_iter()
+        .map(|(y0, y1, mut ws)| {
+            ws.sort_by_key(|&i| words[i].bbox[0]);
+            make_line(words, ws, y0, y1)
+        })
+        .collect()
+}
+
+fn make_line(words: &[Word], ws: Vec<usize>, y0: u32, y1: u32) -> Line {
+    let h = y1.saturating_sub(y0).max(1);
+    let mut chars = Vec::new();
+    let mut prev_end: Option<u32> = None;
+    for &i in &ws {
+        let w = &words[i];
+        let norm: Vec<char> = normalize(&w.text).chars().collect();
+        let gap = prev_end.is_some_and(|e| w.bbox[0] > e + h * 2);
+        prev_end = Some(w.bbox[0] + w.bbox[2]);
+        let n = norm.len();
+        let cw = (w.bbox[2] / n.max(1) as u32).max(1);
+        for (k, c) in norm.into_iter().enumerate() {
+            chars.push(LChar {
+                c,
+                word: i,
+                pos: (k, n),
+                gap_before: gap && k == 0,
+                bbox: [w.bbox[0] + cw * k as u32, w.bbox[1], cw, w.bbox[3]],
+            });
+        }
+    }
+    let mut key = Vec::new();
+    let mut key_pos = Vec::new();
+    for (i, ch) in chars.iter().enumerate() {
+        if !is_separator(ch.c) {
+            key.push(ch.c);
+            key_pos.push(i);
+        }
+    }
+    Line {
+        words: ws,
+        chars,
+        key,
+        key_pos,
+        y0,
+        y1,
+    }
+}
+
+/// A label found on a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub line: usize,
+    /// Char range in `Line::chars` covered by the label.
+    pub start: usize,
+    pub end: usize,
+    /// Number of mismatched characters (0 = exact).
+    pub errors: usize,
+    /// Length of the label key (longer labels win over their substrings).
+    pub len: usize,
+    /// At the start of the line, after a wide gap or after a separator.
+    pub label_like: bool,
+}
+
+/// Mismatches allowed when matching a label key of `n` characters: OCR often
+/// misreads one character of a long label (公民身份号吗).
+fn allowed_errors(n: usize) -> usize {
+    match n {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// Every occurrence of `label` on the lines.
+pub fn find_label(lines: &[Line], label: &[char]) -> Vec<Hit> {
+    let n = label.len();
+    let mut out = Vec::new();
+    if n == 0 {
+        return out;
+    }
+    let allowed = allowed_errors(n);
+    for (li, line) in lines.iter().enumerate() {
+        if line.key.len() < n {
+            continue;
+        }
+        let mut k = 0;
+        while k + n <= line.key.len() {
+            let errors = (0..n).filter(|&j| line.key[k + j] != label[j]).count();
+            // One edge must agree: a label misread at both edges is
+            // indistinguishable from a neighbouring word.
+            if errors <= allowed && (line.key[k] == label[0] || line.key[k + n - 1] == label[n - 1])
+            {
+                let start = line.key_pos[k];
+                let end = line.key_pos[k + n - 1] + 1;
+                let label_like = start == 0
+                    || line.chars[start].gap_before
+                    || is_separator(line.chars[start - 1].c);
+                out.push(Hit {
+                    line: li,
+                    start,
+                    end,
+                    errors,
+                    len: n,
+                    label_like,
+                });
+                k += n;
+            } else {
+                k += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::words::PageTransform;
+
+    fn word(t: &str, x: u32, y: u32) -> Word {
+        Word {
+            text: t.into(),
+            conf: 90.0,
+            bbox: [x, y, 30 * t.chars().count() as u32, 30],
+            line: [1, 1, 1],
+        }
+    }
+
+    #[test]
+    fn lines_from_boxes_and_fuzzy_labels() {
+        let page = PageWords {
+            page: 1,
+            width: 1000,
+            height: 400,
+            transform: PageTransform::identity(1000, 400),
+            words: vec![
+                word("张三", 200, 52),
+                word("姓", 40, 50),
+                word("名", 75, 51),
+                word("公民身份号吗", 40, 150),
+                word("1234", 300, 152),
+            ],
+        };
+        let lines = build_lines(&page);
+        assert_eq!(lines.len(), 2);
+        let t: String = lines[0].chars.iter().map(|c| c.c).collect();
+        assert_eq!(t, "姓名张三");
+        let h = find_label(&lines, &key_of("姓 名"));
+        assert_eq!(h.len(), 1);
+        assert_eq!((h[0].start, h[0].end, h[0].label_like), (0, 2, true));
+        let h = find_label(&lines, &key_of("公民身份号码"));
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].errors, 1);
+        assert!(lines[1].chars[6].gap_before);
+        assert_eq!(
+            key_of("出租方（甲方）："),
+            "出租方甲方".chars().collect::<Vec<_>>()
+        );
+    }
+}

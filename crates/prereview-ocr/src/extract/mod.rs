@@ -1,0 +1,420 @@
+//! Field extraction, generic over a [`DocumentSpec`]: find each field's label
+//! on the page, take the value after it (same line, next line, or continued
+//! over lines for multi-line fields, up to the next label), read it with the
+//! field type's grammar, and score it.
+//!
+//! Nothing here knows a document kind: everything per kind is in the spec.
+
+pub mod layout;
+pub mod values;
+
+use crate::words::PageWords;
+use layout::{build_lines, find_label, key_of, Hit, Line};
+use prereview_model::document::{DocumentSpec, FieldSpec, ReadDocument, ReadField};
+use std::collections::BTreeMap;
+
+/// Expected values (from the application form) by field name. They only
+/// choose among readings the page itself supports (e.g. two identity numbers
+/// that both pass the check digit); a value is never taken from them.
+pub type Hints = BTreeMap<String, String>;
+
+/// The confidence above which a value is trusted without a person, by field
+/// type (rule catalog: τ = 0.90 for identifiers, 0.80 for free text). Rules
+/// may use their own; the accuracy benchmark uses these.
+pub fn default_threshold(ty: prereview_model::document::FieldType) -> f32 {
+    use prereview_model::document::FieldType::*;
+    match ty {
+        ResidentId | Uscc | Date | Money | Number => 0.90,
+        Text => 0.80,
+    }
+}
+
+struct PageLines<'a> {
+    page: &'a PageWords,
+    lines: Vec<Line>,
+    /// Every label hit on the page: (field index, hit).
+    hits: Vec<(usize, Hit)>,
+}
+
+/// A span of characters: (line, start char, end char) pieces on one page.
+#[derive(Debug, Clone, Default)]
+struct Span {
+    parts: Vec<(usize, usize, usize)>,
+}
+
+/// Reads every field of `spec` from OCR'd pages. `file` of the result is empty
+/// (the caller knows it); `pages` is the page count.
+pub fn extract(pages: &[PageWords], spec: &DocumentSpec, hints: &Hints) -> ReadDocument {
+    // Label keys of every field, longest first (a longer label wins where a
+    // shorter one is inside it: 企业名称 over 名称).
+    let label_keys: Vec<Vec<Vec<char>>> = spec
+        .fields
+        .iter()
+        .map(|f| {
+            let mut ks: Vec<Vec<char>> = f
+                .labels
+                .iter()
+                .map(|l| key_of(l))
+                .filter(|k| !k.is_empty())
+                .collect();
+            ks.sort_by_key(|k| std::cmp::Reverse(k.len()));
+            ks
+        })
+        .collect();
+    let pls: Vec<PageLines> = pages
+        .iter()
+        .map(|p| {
+            let lines = build_lines(p);
+            let hits = page_hits(&lines, &label_keys);
+            PageLines {
+                page: p,
+                lines,
+                hits,
+            }
+        })
+        .collect();
+    let mut fields = BTreeMap::new();
+    for (fi, field) in spec.fields.iter().enumerate() {
+        let hint = hints.get(&field.name).map(String::as_str);
+        let rf = read_field(&pls, fi, field, hint);
+        fields.insert(field.name.clone(), rf);
+    }
+    ReadDocument {
+        file: String::new(),
+        kind: spec.kind.clone(),
+        fields,
+        pages: Some(pages.len() as u32),
+        error: None,
+    }
+}
+
+/// All label hits on a page: (field index, hit), nested hits removed.
+fn page_hits(lines: &[Line], label_keys: &[Vec<Vec<char>>]) -> Vec<(usize, Hit)> {
+    let mut all = Vec::new();
+    for (fi, keys) in label_keys.iter().enumerate() {
+        for k in keys {
+            for h in find_label(lines, k) {
+                all.push((fi, h));
+            }
+        }
+    }
+    // Drop a hit inside a longer or better one (名称 inside 企业名称).
+    let snapshot = all.clone();
+    all.retain(|(_, h)| {
+        !snapshot.iter().any(|(_, o)| {
+            o.line == h.line
+                && o.start <= h.start
+                && o.end >= h.end
+                && (o.end - o.start > h.end - h.start
+                    || (o.end - o.start == h.end - h.start && o.errors < h.errors))
+        })
+    });
+    all.sort_by_key(|(fi, h)| (h.line, h.start, *fi));
+    all.dedup_by(|a, b| {
+        a.1.line == b.1.line && a.1.start == b.1.start && a.1.end == b.1.end && a.0 == b.0
+    });
+    all
+}
+
+fn read_field(pls: &[PageLines], fi: usize, field: &FieldSpec, hint: Option<&str>) -> ReadField {
+    // Candidate label hits of this field over all pages, best first.
+    let mut cands: Vec<(usize, &Hit)> = Vec::new();
+    for (pi, pl) in pls.iter().enumerate() {
+        cands.extend(
+            pl.hits
+                .iter()
+                .filter(|(f, _)| *f == fi)
+                .map(|(_, h)| (pi, h)),
+        );
+    }
+    cands.sort_by_key(|(pi, h)| (h.errors, !h.label_like, *pi, h.line, h.start));
+    let mut first_failure: Option<ReadField> = None;
+    for &(pi, hit) in cands.iter().take(8) {
+        let pl = &pls[pi];
+        let hits = &pl.hits;
+        // Hits of *other* fields (and of this field's other labels elsewhere)
+        // end a value; fuzzy ones only where they look like labels.
+        let stops: Vec<&Hit> = hits
+            .iter()
+            .filter(|(_, h)| {
+                // Fields sharing this label (range parts) sit at the same place.
+                !(h.line == hit.line && h.start == hit.start) && (h.errors == 0 || h.label_like)
+            })
+            .map(|(_, h)| h)
+            .collect();
+        let ends: Vec<Vec<char>> = field
+            .ends
+            .iter()
+            .map(|e| key_of(e))
+            .filter(|k| !k.is_empty())
+            .collect();
+        let Some(span) = value_span(&pl.lines, hit, &stops, &ends, field.multiline) else {
+            first_failure.get_or_insert_with(|| {
+                with_location(
+                    ReadField::missing(format!(
+                        "“{}”标签后没有内容 (nothing after the label)",
+                        field.title
+                    )),
+                    pl,
+                    &Span {
+                        parts: vec![(hit.line, hit.start, hit.end)],
+                    },
+                )
+            });
+            continue;
+        };
+        let text = span_text(&pl.lines, &span);
+        let raw = span_raw(pl, &span);
+        match values::parse(field, &text, hint) {
+            Ok(p) => {
+                let conf =
+                    span_confidence(pl, &span) * p.factor * if hit.errors > 0 { 0.97 } else { 1.0 };
+                let mut rf = with_location(
+                    ReadField {
+                        value: Some(p.value),
+                        confidence: round3(conf.clamp(0.0, 1.0)),
+                        page: None,
+                        bbox: None,
+                        reason: p.note,
+                        raw: Some(raw),
+                    },
+                    pl,
+                    &span,
+                );
+                if rf.value.as_ref().is_some_and(|v| v.is_null()) {
+                    rf.value = None;
+                }
+                return rf;
+            }
+            Err(why) => {
+                first_failure.get_or_insert_with(|| {
+                    let mut rf = with_location(ReadField::missing(why), pl, &span);
+                    rf.raw = Some(raw);
+                    rf
+                });
+            }
+        }
+    }
+    first_failure.unwrap_or_else(|| {
+        ReadField::missing(format!(
+            "未找到“{}”（标签：{}） (label not found on the page)",
+            field.title,
+            field.labels.join("、")
+        ))
+    })
+}
+
+fn round3(v: f32) -> f32 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// The characters of a value after `hit`: on the same line up to the next
+/// stop; else on the next line below the label; multi-line values continue
+/// on following lines until a line that starts with a label.
+fn value_span(
+    lines: &[Line],
+    hit: &Hit,
+    stops: &[&Hit],
+    ends: &[Vec<char>],
+    multiline: bool,
+) -> Option<Span> {
+    let line = &lines[hit.line];
+    let h = line.height();
+    let word_x0 = |l: &Line, ci: usize| word_box(l, ci).0;
+    let label_x0 = word_x0(line, hit.start);
+    let mut span = Span::default();
+    let mut right_bound = u32::MAX;
+    // Same line.
+    let (s, e, stopped_by) = piece(line, hit.line, hit.end, stops, ends);
+    if let Some(st) = stopped_by {
+        right_bound = word_x0(line, st);
+    }
+    let mut last_line = hit.line;
+    if s < e {
+        span.parts.push((hit.line, s, e));
+    } else {
+        // Next line below, under or right of the label.
+        let next = (hit.line + 1..lines.len()).take(3).find(|&j| {
+            lines[j].y0 >= line.y1.saturating_sub(h / 4) && lines[j].y0 <= line.y1 + h * 2
+        })?;
+        let nl = &lines[next];
+        let from = (0..nl.chars.len()).find(|&ci| word_box(nl, ci).0 + h >= label_x0)?;
+        if stops
+            .iter()
+            .any(|st| st.line == next && st.start <= from && st.end > from)
+        {
+            return None;
+        }
+        let (s2, e2, stopped) = piece(nl, next, from, stops, ends);
+        if s2 >= e2 {
+            return None;
+        }
+        if let Some(st) = stopped {
+            right_bound = word_x0(nl, st);
+        }
+        span.parts.push((next, s2, e2));
+        last_line = next;
+    }
+    if multiline {
+        let mut prev = last_line;
+        for j in last_line + 1..lines.len() {
+            if span.parts.len() >= 6 {
+                break;
+            }
+            let nl = &lines[j];
+            let gap = nl.y0 as i64 - lines[prev].y1 as i64;
+            if gap > (lines[prev].height() as i64 * 6) / 5 {
+                break;
+            }
+            // Characters of this line inside the value's column.
+            let Some(from) = (0..nl.chars.len()).find(|&ci| {
+                let (x0, x1) = word_box(nl, ci);
+                (x0 + x1) / 2 + h >= label_x0 && (x0 + x1) / 2 < right_bound
+            }) else {
+                break;
+            };
+            if stops.iter().any(|st| st.line == j && st.start <= from + 1)
+                || starts_with_any(nl, from, ends)
+            {
+                break;
+            }
+            let (s2, mut e2, _) = piece(nl, j, from, stops, ends);
+            while e2 > s2 && word_box(nl, e2 - 1).0 >= right_bound {
+                e2 -= 1;
+            }
+            if s2 >= e2 {
+                break;
+            }
+            span.parts.push((j, s2, e2));
+            prev = j;
+        }
+    }
+    (!span.parts.is_empty()).then_some(span)
+}
+
+fn starts_with_any(line: &Line, from: usize, keys: &[Vec<char>]) -> bool {
+    let Some(k0) = line.key_pos.iter().position(|&p| p >= from) else {
+        return false;
+    };
+    keys.iter()
+        .any(|k| line.key.len() >= k0 + k.len() && line.key[k0..k0 + k.len()] == k[..])
+}
+
+/// From char `from` on a line: skip separators, run to the next stop hit, an
+/// `ends` text, or a wide gap. Returns (start, end, char index of the stop
+/// that ended it).
+fn piece(
+    line: &Line,
+    li: usize,
+    from: usize,
+    stops: &[&Hit],
+    ends: &[Vec<char>],
+) -> (usize, usize, Option<usize>) {
+    let mut s = from;
+    while s < line.chars.len() && layout::is_separator(line.chars[s].c) {
+        s += 1;
+    }
+    let mut e = line.chars.len();
+    let mut stopped = None;
+    for st in stops {
+        if st.line == li && st.start >= s && st.start < e {
+            e = st.start;
+            stopped = Some(st.start);
+        }
+    }
+    for k in ends {
+        for (ki, &p) in line.key_pos.iter().enumerate() {
+            if p >= s
+                && p < e
+                && line.key.len() >= ki + k.len()
+                && line.key[ki..ki + k.len()] == k[..]
+            {
+                e = p;
+                stopped = None;
+                break;
+            }
+        }
+    }
+    if let Some(g) = (s + 1..e).find(|&i| line.chars[i].gap_before) {
+        e = g;
+        stopped = None;
+    }
+    (s, e, stopped)
+}
+
+/// Left and right x of one character.
+fn word_box(line: &Line, ci: usize) -> (u32, u32) {
+    let b = line.chars[ci].bbox;
+    (b[0], b[0] + b[2])
+}
+
+fn span_text(lines: &[Line], span: &Span) -> String {
+    let mut s = String::new();
+    for &(li, a, b) in &span.parts {
+        let l = &lines[li];
+        for i in a..b {
+            if l.chars[i].gap_before && i > a {
+                s.push(' ');
+            }
+            s.push(l.chars[i].c);
+        }
+    }
+    s
+}
+
+fn span_words(pl: &PageLines, span: &Span) -> Vec<usize> {
+    let mut ws = Vec::new();
+    for &(li, a, b) in &span.parts {
+        for i in a..b {
+            let w = pl.lines[li].chars[i].word;
+            if ws.last() != Some(&w) {
+                ws.push(w);
+            }
+        }
+    }
+    ws
+}
+
+/// The OCR text of the words the value touches, as Tesseract gave it.
+fn span_raw(pl: &PageLines, span: &Span) -> String {
+    span_words(pl, span)
+        .iter()
+        .map(|&w| pl.page.words[w].text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// 0–1 from the word confidences: the mean pulled towards the weakest word
+/// (one bad character makes a wrong name).
+fn span_confidence(pl: &PageLines, span: &Span) -> f32 {
+    let mut confs = Vec::new();
+    for &(li, a, b) in &span.parts {
+        for i in a..b {
+            confs.push(pl.page.words[pl.lines[li].chars[i].word].conf);
+        }
+    }
+    if confs.is_empty() {
+        return 0.0;
+    }
+    let mean = confs.iter().sum::<f32>() / confs.len() as f32;
+    let min = confs.iter().cloned().fold(f32::MAX, f32::min);
+    (0.5 * mean + 0.5 * min) / 100.0
+}
+
+fn with_location(mut rf: ReadField, pl: &PageLines, span: &Span) -> ReadField {
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0u32, 0u32);
+    for &(li, a, b) in &span.parts {
+        for i in a..b {
+            let bx = pl.lines[li].chars[i].bbox;
+            x0 = x0.min(bx[0]);
+            y0 = y0.min(bx[1]);
+            x1 = x1.max(bx[0] + bx[2]);
+            y1 = y1.max(bx[1] + bx[3]);
+        }
+    }
+    rf.page = Some(pl.page.page);
+    if x0 < x1 && y0 < y1 {
+        rf.bbox = Some(pl.page.to_original([x0, y0, x1 - x0, y1 - y0]));
+    }
+    rf
+}
