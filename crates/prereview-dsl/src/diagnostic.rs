@@ -142,6 +142,7 @@ impl Diagnostic {
         let report = Rendered {
             diag: self,
             sources,
+            named: named_source(sources.get(self.file)),
         };
         if handler.render_report(&mut out, &report).is_err() {
             // The headline above already says where; rendering the snippet is a bonus.
@@ -155,6 +156,7 @@ impl Diagnostic {
 struct Rendered<'a> {
     diag: &'a Diagnostic,
     sources: &'a SourceMap,
+    named: NamedSource<String>,
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -170,9 +172,6 @@ impl fmt::Display for Rendered<'_> {
 impl std::error::Error for Rendered<'_> {}
 
 impl miette::Diagnostic for Rendered<'_> {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.diag.code))
-    }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.diag.level {
             Level::Error => miette::Severity::Error,
@@ -195,7 +194,7 @@ impl miette::Diagnostic for Rendered<'_> {
         }
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.sources.get(self.diag.file).text as &dyn miette::SourceCode)
+        Some(&self.named as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let len = |s: Span| s.end.saturating_sub(s.start).max(1);
