@@ -123,8 +123,7 @@ fn match_prefix<'a>(
         if d.abolished.is_some() {
             continue;
         }
-        let short = divisions::short_name(&d.name);
-        for name in [d.name.as_str(), short] {
+        for name in [d.name.as_str(), d.short.as_str()] {
             if name.chars().count() >= 2
                 && s.starts_with(name)
                 && best.is_none_or(|(_, l)| name.len() > l)

@@ -459,7 +459,8 @@ fn parse_integer(
     all.extend(block);
     all.extend(sec);
     // Writing norm: one 零 for each internal zero run. PBoC allows omitting it
-    // when the run ends in the 万 (or 亿) place and the next digit is 仟.
+    // when the run ends in the 万 place (likewise 亿, 万亿) and the next
+    // digit is a 仟 (壹拾万柒仟元).
     if let Some(&(_, zb)) = all.first() {
         if zb {
             push_once(warnings, W_EXTRA_ZERO);
@@ -471,7 +472,7 @@ fn parse_integer(
             return Err(AmountError::Malformed("数位顺序错误".into()));
         }
         let gap = hi - lo - 1;
-        if gap > 0 && !zb && lo + 1 != 4 && lo + 1 != 8 {
+        if gap > 0 && !zb && (lo + 1) % 4 != 0 {
             push_once(warnings, W_MISSING_ZERO);
         } else if gap == 0 && zb {
             push_once(warnings, W_EXTRA_ZERO);

@@ -49,6 +49,13 @@ pub enum DateError {
 }
 
 fn prepare(s: &str) -> String {
+    if s.is_ascii() {
+        return s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(crate::text::unify_char)
+            .collect();
+    }
     s.nfkc()
         .filter(|c| !c.is_whitespace())
         .map(crate::text::unify_char)

@@ -35,6 +35,8 @@ pub struct Division {
     pub code: String,
     /// Full official name, e.g. `历下区`.
     pub name: String,
+    /// Name without its administrative suffix (see [`short_name`]), e.g. `历下`.
+    pub short: String,
     /// Administrative level.
     pub level: Level,
     /// Code of the parent division (`None` for provinces). Counties of
@@ -145,6 +147,7 @@ fn build_table() -> Table {
         all.push(Division {
             code: f[0].to_string(),
             name: f[1].to_string(),
+            short: short_name(f[1]).to_string(),
             level,
             parent: (!f[3].is_empty()).then(|| f[3].to_string()),
             kind: f[4].to_string(),
@@ -161,6 +164,7 @@ fn build_table() -> Table {
         all.push(Division {
             code: code.to_string(),
             name: name.to_string(),
+            short: short_name(name).to_string(),
             level,
             parent: Some(parent.to_string()),
             kind: "已撤销".to_string(),
@@ -183,7 +187,7 @@ fn build_table() -> Table {
             continue;
         }
         by_name.entry(d.name.clone()).or_default().push(i);
-        let short = short_name(&d.name);
+        let short = d.short.as_str();
         let mut add = |pat: &str, full: bool| {
             let k = *pat_index.entry(pat.to_string()).or_insert_with(|| {
                 patterns.push((pat.to_string(), full, Vec::new()));

@@ -15,6 +15,11 @@ use unicode_normalization::UnicodeNormalization;
 /// variants → `-`, middle-dot variants → `·`, `○` → `〇`, whitespace removed.
 pub fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    if s.is_ascii() {
+        // NFKC is the identity on ASCII; skip the decomposition machinery.
+        out.extend(s.chars().filter(|c| !c.is_whitespace()).map(unify_char));
+        return out;
+    }
     for c in s.nfkc() {
         if c.is_whitespace() {
             continue;
@@ -42,6 +47,17 @@ pub(crate) fn unify_char(c: char) -> char {
 /// variants removed. `９１３７ 0102-mabqtu203w` → `91370102MABQTU203W`.
 pub fn compact_code(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    if s.is_ascii() {
+        // Same result as the general path below, without NFKC.
+        out.extend(
+            s.chars()
+                .filter(|c| !c.is_whitespace())
+                .map(unify_char)
+                .filter(|&c| c != '-')
+                .map(|c| c.to_ascii_uppercase()),
+        );
+        return out;
+    }
     for c in s.nfkc() {
         if c.is_whitespace() {
             continue;

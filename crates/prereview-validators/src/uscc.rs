@@ -21,12 +21,23 @@ pub const WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
 
+/// Byte → value table (255 = not in the alphabet), built at compile time.
+const VALUES: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        t[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Value of one USCC character (its index in [`ALPHABET`]).
 #[inline]
 pub fn char_value(c: u8) -> Option<u32> {
-    match c {
-        b'0'..=b'9' => Some(u32::from(c - b'0')),
-        _ => ALPHABET.iter().position(|&a| a == c).map(|p| p as u32),
+    match VALUES[c as usize] {
+        255 => None,
+        v => Some(u32::from(v)),
     }
 }
 
