@@ -1,0 +1,156 @@
+//! One submission end to end: load the folder, read its documents (OCR, or
+//! `documents.json` when present), judge with the engine.
+
+use prereview_dsl::RuleSet;
+use prereview_engine::{DocumentInput, Engine, JudgeError, SubmissionInput};
+use prereview_model::document::ReadDocument;
+use prereview_model::report::{verdict_of, Report};
+use prereview_ocr::{Hints, Reader, Settings};
+use prereview_submission::{LoadError, Submission};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+/// Why a submission could not be judged at all.
+#[derive(Debug)]
+pub enum ReviewError {
+    Load(LoadError),
+    Judge {
+        submission: String,
+        error: JudgeError,
+    },
+}
+
+impl std::fmt::Display for ReviewError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReviewError::Load(e) => write!(f, "{e}"),
+            ReviewError::Judge { submission, error } => write!(f, "{submission}: {error}"),
+        }
+    }
+}
+
+/// The stages wired together; shared by every batch worker.
+pub struct Pipeline {
+    engine: Engine,
+    settings: Settings,
+    /// Created on first use: a submission with `documents.json` needs no OCR.
+    reader: OnceLock<Result<Reader, String>>,
+}
+
+impl Pipeline {
+    pub fn new(rules: Arc<RuleSet>, settings: Settings) -> Self {
+        Pipeline {
+            engine: Engine::new(rules),
+            settings,
+            reader: OnceLock::new(),
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    fn reader(&self) -> Result<&Reader, String> {
+        self.reader
+            .get_or_init(|| Reader::new(self.settings.clone()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| e.clone())
+    }
+
+    /// Reviews the submission in `dir`.
+    pub fn review_dir(&self, dir: &Path) -> Result<Report, ReviewError> {
+        let sub = prereview_submission::load(dir).map_err(ReviewError::Load)?;
+        self.engine
+            .procedure_index(&sub.procedure)
+            .map_err(|error| ReviewError::Judge {
+                submission: sub.id.clone(),
+                error,
+            })?;
+        let documents = self.read_documents(&sub);
+        let input = SubmissionInput {
+            id: sub.id.clone(),
+            procedure: sub.procedure.clone(),
+            submitted_at: sub.submitted_at.clone(),
+            form: sub.form.clone(),
+            documents,
+        };
+        let mut report = self
+            .engine
+            .judge(&input)
+            .map_err(|error| ReviewError::Judge {
+                submission: sub.id.clone(),
+                error,
+            })?;
+        report.errors.extend(sub.problems.iter().cloned());
+        for d in &report.documents {
+            if let Some(e) = &d.error {
+                report.errors.push(format!("材料“{}”无法识别：{e}", d.file));
+            }
+        }
+        report.verdict = verdict_of(&report.findings, !report.errors.is_empty());
+        Ok(report)
+    }
+
+    fn read_documents(&self, sub: &Submission) -> Vec<DocumentInput> {
+        let rs = self.engine.rule_set();
+        if let Some(docs) = &sub.documents_override {
+            return docs
+                .iter()
+                .map(|d| DocumentInput {
+                    document: d.clone(),
+                    subject: sub
+                        .attachments
+                        .iter()
+                        .find(|a| a.file == d.file)
+                        .and_then(|a| a.subject.clone()),
+                })
+                .collect();
+        }
+        sub.attachments
+            .iter()
+            .map(|a| {
+                let document = match (rs.document_kind(&a.kind), &a.path) {
+                    (None, _) => ReadDocument {
+                        file: a.file.clone(),
+                        kind: a.kind.clone(),
+                        fields: Default::default(),
+                        pages: None,
+                        error: None,
+                    },
+                    (Some(k), Err(why)) => {
+                        prereview_ocr::unreadable(a.file.clone(), &rs.documents[k], why.clone())
+                    }
+                    (Some(k), Ok(path)) => {
+                        let spec = &rs.documents[k];
+                        match self.reader() {
+                            Err(e) => prereview_ocr::unreadable(
+                                a.file.clone(),
+                                spec,
+                                format!("OCR 引擎不可用：{e}"),
+                            ),
+                            Ok(reader) => {
+                                let mut hints = Hints::new();
+                                if let Some(s) = &a.subject {
+                                    hints.insert("id_number".into(), s.clone());
+                                }
+                                let mut d = reader.read_document(path, spec, &hints);
+                                d.file = a.file.clone();
+                                d
+                            }
+                        }
+                    }
+                };
+                DocumentInput {
+                    document,
+                    subject: a.subject.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+impl prereview_batch::Reviewer for Pipeline {
+    fn review(&self, submission_dir: &Path) -> Result<Report, String> {
+        self.review_dir(submission_dir).map_err(|e| e.to_string())
+    }
+}
