@@ -859,6 +859,10 @@ mod tests {
                 parse_rmb_upper(s)
             );
         }
+        assert_eq!(
+            ok("人民币伍拾万元整（小写：¥500,000.00元）").fen,
+            50_000_000
+        );
         assert!(matches!(
             parse_rmb_upper("叁拾万元整(¥300001.00)"),
             Err(AmountError::Mismatch { .. })

@@ -269,18 +269,40 @@ mod tests {
         NaiveDate::from_ymd_opt(2025, 11, 20).unwrap()
     }
 
-    #[test]
-    fn amount_json() {
-        let r = validate("amount", "伍佰万元整", today()).unwrap();
-        let j = serde_json_like(&r);
-        assert!(r.valid);
-        assert_eq!(r.yuan, Some(5_000_000.0));
-        assert!(j.contains("伍佰万元整"));
-        assert!(r.to_string().contains("5000000.00 元"), "{r}");
+    fn json(kind: &str, input: &str) -> serde_json::Value {
+        serde_json::to_value(validate(kind, input, today()).unwrap()).unwrap()
     }
 
-    fn serde_json_like(r: &ValidationReport) -> String {
-        format!("{r:?}")
+    #[test]
+    fn json_shapes() {
+        let j = json("amount", "伍佰万元整");
+        assert_eq!(j["kind"], "amount");
+        assert_eq!(j["input"], "伍佰万元整");
+        assert_eq!(j["valid"], true);
+        assert!(j["reason"].is_null());
+        assert_eq!(j["yuan"], 5_000_000.0);
+        assert_eq!(j["fen"], 500_000_000);
+        let j = json("date", "二〇二四年三月五日");
+        assert_eq!(j["iso"], "2024-03-05");
+        let j = json("date", "2023年2月29日");
+        assert_eq!(j["valid"], false);
+        assert!(j["reason"].as_str().unwrap().contains("不是真实存在的日期"));
+        let j = json("id", "11010519491231002X");
+        assert_eq!(j["birth_date"], "1949-12-31");
+        assert_eq!(j["sex"], "F");
+        assert_eq!(j["region"]["province"], "北京市");
+        assert_eq!(j["region"]["county"], "朝阳区");
+        let j = json("uscc", "91110108551385082Q");
+        assert_eq!(j["department"], "工商/市场监管");
+        assert_eq!(j["category"], "企业");
+        assert_eq!(j["org_code"], "551385082");
+        assert_eq!(j["org_code_valid"], true);
+        let j = json("org-code", "551385082");
+        assert_eq!(j["display"], "55138508-2");
+        let j = json("phone", "13812345678");
+        assert_eq!(j["phone_kind"], "mobile");
+        let r = validate("amount", "伍佰万元整", today()).unwrap();
+        assert!(r.to_string().contains("5000000.00 元"), "{r}");
     }
 
     #[test]
