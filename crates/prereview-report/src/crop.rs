@@ -80,7 +80,7 @@ pub(crate) fn crop_with_box(
         ));
     }
     // Enough context to see the label before the value and the lines around it.
-    let mx = (w / 4).max(h).clamp(24, 240);
+    let mx = (w / 4).max(h * 2).clamp(24, 240);
     let my = (h * 3 / 2).clamp(24, 160);
     let x0 = x.saturating_sub(mx);
     let y0 = y.saturating_sub(my);
@@ -260,9 +260,9 @@ mod tests {
     fn crop_is_bounded_and_has_the_box() {
         let c = crop_with_box(&page(), [400, 300, 200, 50], None).unwrap();
         assert!(c.width() <= MAX_CROP_W && c.height() <= MAX_CROP_H);
-        // margins 50 and 75: the box starts at (50,75) in the crop (scale 1).
-        assert_eq!(c.dimensions(), (300, 200));
-        assert_eq!(c.get_pixel(50, 75), &Rgb([220, 20, 20]));
+        // margins 100 and 75: the box starts at (100,75) in the crop (scale 1).
+        assert_eq!(c.dimensions(), (400, 200));
+        assert_eq!(c.get_pixel(100, 75), &Rgb([220, 20, 20]));
         assert_eq!(c.get_pixel(25, 40), &Rgb([255, 255, 255]));
     }
 
@@ -274,10 +274,10 @@ mod tests {
             Some((6.0 / 18.0, 14.0 / 18.0)),
         )
         .unwrap();
-        // box at (50,75) in the crop; redacted from x=50+60 to 50+140
-        assert_eq!(c.get_pixel(50 + 100, 100), &Rgb([128, 128, 128]));
-        assert_eq!(c.get_pixel(50 + 30, 100), &Rgb([255, 255, 255]));
-        assert_eq!(c.get_pixel(50 + 160, 100), &Rgb([255, 255, 255]));
+        // box at (100,75) in the crop; redacted from x=100+60 to 100+140
+        assert_eq!(c.get_pixel(100 + 100, 100), &Rgb([128, 128, 128]));
+        assert_eq!(c.get_pixel(100 + 30, 100), &Rgb([255, 255, 255]));
+        assert_eq!(c.get_pixel(100 + 160, 100), &Rgb([255, 255, 255]));
     }
 
     #[test]
