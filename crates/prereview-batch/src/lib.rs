@@ -56,6 +56,9 @@ pub struct BatchOptions {
     /// HTML pages and the queue show personal numbers in full (authorised use).
     pub unmasked: bool,
     pub progress: ProgressMode,
+    /// The OCR's PDF resolution: boxes on PDF pages are in pixels at this dpi
+    /// (for the crops in the HTML pages).
+    pub pdf_box_dpi: u32,
 }
 
 impl BatchOptions {
@@ -68,6 +71,7 @@ impl BatchOptions {
             shard: None,
             unmasked: false,
             progress: ProgressMode::Auto,
+            pdf_box_dpi: prereview_report::DEFAULT_PDF_BOX_DPI,
         }
     }
 }
@@ -114,10 +118,11 @@ fn page_path(out: &Path, key: &str) -> PathBuf {
 
 const INDEX_HREF: &str = "../index.html";
 
-fn render_opts(unmasked: bool) -> RenderOptions {
+fn render_opts(unmasked: bool, pdf_box_dpi: u32) -> RenderOptions {
     RenderOptions {
         unmasked,
         index_href: Some(INDEX_HREF.to_string()),
+        pdf_box_dpi,
     }
 }
 
@@ -186,10 +191,8 @@ fn judge(reviewer: &dyn Reviewer, entry: &SubmissionEntry) -> (Report, bool) {
     (report, false)
 }
 
-fn render_page(report: &Report, dir: Option<&Path>, unmasked: bool) -> String {
-    catch_unwind(AssertUnwindSafe(|| {
-        render_html(report, dir, &render_opts(unmasked))
-    }))
+fn render_page(report: &Report, dir: Option<&Path>, opts: &RenderOptions) -> String {
+    catch_unwind(AssertUnwindSafe(|| render_html(report, dir, opts)))
     .unwrap_or_else(|payload| {
         // The JSON report is the record; the page says it could not be drawn.
         format!(
@@ -218,13 +221,13 @@ fn process(
     reviewer: &dyn Reviewer,
     entry: &SubmissionEntry,
     out: &Path,
-    unmasked: bool,
+    opts: &RenderOptions,
 ) -> Result<Done, BatchError> {
     let json_path = report_path(out, &entry.key);
     let html_path = page_path(out, &entry.key);
     if let Some(report) = summary::read_report(&json_path) {
         if !html_path.is_file() {
-            let page = render_page(&report, Some(&entry.dir), unmasked);
+            let page = render_page(&report, Some(&entry.dir), opts);
             write_atomic(&html_path, page.as_bytes())?;
         }
         return Ok(Done::Resumed {
@@ -232,7 +235,7 @@ fn process(
         });
     }
     let (report, failed) = judge(reviewer, entry);
-    let page = render_page(&report, Some(&entry.dir), unmasked);
+    let page = render_page(&report, Some(&entry.dir), opts);
     // The page first, the report last: a report on disk means the submission is done.
     write_atomic(&html_path, page.as_bytes())?;
     let json = serde_json::to_vec_pretty(&report).expect("a report serialises");
@@ -293,12 +296,13 @@ pub fn run(
         options.progress
     };
     let progress = progress::Progress::new(mode, entries.len() as u64);
+    let opts = render_opts(options.unmasked, options.pdf_box_dpi);
     let reviewed = AtomicU64::new(0);
     let resumed = AtomicU64::new(0);
     let failed = AtomicU64::new(0);
     let result = pool.install(|| {
         entries.par_iter().try_for_each(|entry| {
-            match process(reviewer, entry, out, options.unmasked)? {
+            match process(reviewer, entry, out, &opts)? {
                 Done::Resumed { pages } => {
                     resumed.fetch_add(1, Ordering::Relaxed);
                     progress.done(&entry.key, "resumed", pages);
@@ -405,7 +409,12 @@ pub fn merge_with(
             let page = match std::fs::read(&src_page) {
                 Ok(page) => page,
                 // No scans at hand here: the page is drawn without crops.
-                Err(_) => render_page(&report, None, options.unmasked).into_bytes(),
+                Err(_) => render_page(
+                    &report,
+                    None,
+                    &render_opts(options.unmasked, prereview_report::DEFAULT_PDF_BOX_DPI),
+                )
+                .into_bytes(),
             };
             write_atomic(&page_path(out, &key), &page)?;
             write_atomic(&dst, &bytes)?;

@@ -226,7 +226,7 @@ pub fn rebuild_outputs(
 ) -> Result<BatchSummary, BatchError> {
     let opts = RenderOptions {
         unmasked,
-        index_href: None,
+        ..Default::default()
     };
     let mut s = BatchSummary {
         wall_time_secs,

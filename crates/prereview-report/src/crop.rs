@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-/// Resolution at which PDF pages are rasterised (`pdftoppm -r`). Boxes reported
-/// for PDF attachments are taken to be in pixels of a page at this resolution.
+/// Resolution at which PDF pages are rasterised for crops (`pdftoppm -r`). Boxes
+/// on PDF pages (measured at `RenderOptions::pdf_box_dpi`) are scaled to it.
 pub const PDF_RENDER_DPI: u32 = 150;
 
 /// Largest crop shown, in pixels; larger crops are downscaled.
@@ -23,14 +23,17 @@ const PDF_TIMEOUT: Duration = Duration::from_secs(60);
 /// Loads each page of a submission once while one report is rendered.
 pub(crate) struct Scans<'a> {
     dir: &'a Path,
-    pages: HashMap<(String, u32), Result<Rc<RgbImage>, String>>,
+    /// Each page as loaded, and whether it came from a PDF.
+    pages: HashMap<(String, u32), Result<(Rc<RgbImage>, bool), String>>,
+    pdf_box_dpi: u32,
 }
 
 impl<'a> Scans<'a> {
-    pub(crate) fn new(dir: &'a Path) -> Self {
+    pub(crate) fn new(dir: &'a Path, pdf_box_dpi: u32) -> Self {
         Scans {
             dir,
             pages: HashMap::new(),
+            pdf_box_dpi: pdf_box_dpi.max(1),
         }
     }
 
@@ -45,10 +48,16 @@ impl<'a> Scans<'a> {
     ) -> Result<String, String> {
         let key = (file.to_string(), page);
         if !self.pages.contains_key(&key) {
-            let loaded = load_page(self.dir, file, page).map(Rc::new);
+            let loaded = load_page(self.dir, file, page).map(|(img, pdf)| (Rc::new(img), pdf));
             self.pages.insert(key.clone(), loaded);
         }
-        let img = self.pages[&key].clone()?;
+        let (img, pdf) = self.pages[&key].clone()?;
+        let bbox = if pdf && self.pdf_box_dpi != PDF_RENDER_DPI {
+            let f = f64::from(PDF_RENDER_DPI) / f64::from(self.pdf_box_dpi);
+            bbox.map(|v| (f64::from(v) * f).round() as u32)
+        } else {
+            bbox
+        };
         let crop = crop_with_box(&img, bbox, redact)?;
         let mut bytes = Vec::new();
         let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85);
@@ -163,11 +172,12 @@ fn is_pdf(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Loads page `page` (1-based) of an attachment as RGB.
-pub(crate) fn load_page(dir: &Path, file: &str, page: u32) -> Result<RgbImage, String> {
+/// Loads page `page` (1-based) of an attachment as RGB; `true` when it is a PDF
+/// page rendered at [`PDF_RENDER_DPI`].
+pub(crate) fn load_page(dir: &Path, file: &str, page: u32) -> Result<(RgbImage, bool), String> {
     let path = resolve(dir, file)?;
     if is_pdf(&path) {
-        return load_pdf_page(&path, page);
+        return load_pdf_page(&path, page).map(|img| (img, true));
     }
     if page > 1 {
         // The image crate reads the first frame of a TIFF only.
@@ -182,7 +192,7 @@ pub(crate) fn load_page(dir: &Path, file: &str, page: u32) -> Result<RgbImage, S
     let img = reader
         .decode()
         .map_err(|e| format!("{file}: the image could not be read: {e}"))?;
-    Ok(img.to_rgb8())
+    Ok((img.to_rgb8(), false))
 }
 
 fn load_pdf_page(path: &Path, page: u32) -> Result<RgbImage, String> {

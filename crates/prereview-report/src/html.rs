@@ -78,11 +78,11 @@ const LOW_CONFIDENCE: f32 = 0.8;
 ///
 /// For evidence read from a scan, when `submission_dir` is given, the page shows a
 /// crop of the scan around the field's box with the box drawn (PDF pages through
-/// poppler's `pdftoppm`); a scan that cannot be read omits the crop with a note.
+/// poppler's `pdftoppm`, boxes taken at `opts.pdf_box_dpi`); a scan that cannot be read omits the crop with a note.
 /// No scripts, no external resources. Personal numbers are masked unless
 /// `opts.unmasked`.
 pub fn render_html(report: &Report, submission_dir: Option<&Path>, opts: &RenderOptions) -> String {
-    let mut scans = submission_dir.map(Scans::new);
+    let mut scans = submission_dir.map(|d| Scans::new(d, opts.pdf_box_dpi));
     let esc = |s: &str| html_escape(&opts.mask(s));
     let mut h = String::with_capacity(16 * 1024);
     let _ = write!(

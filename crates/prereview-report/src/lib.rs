@@ -21,13 +21,29 @@ use prereview_model::report::{Outcome, Report, Severity, Verdict};
 use std::borrow::Cow;
 
 /// How a report is rendered for people.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderOptions {
     /// Show resident ID and phone numbers in full (authorised use only).
     pub unmasked: bool,
     /// A link back to an overview page (a batch's `index.html`), shown at the top
     /// of the HTML page.
     pub index_href: Option<String>,
+    /// The resolution at which the OCR rasterised PDF pages, i.e. the pixel grid
+    /// of the boxes reported for PDF attachments (the OCR's `pdf_dpi`).
+    pub pdf_box_dpi: u32,
+}
+
+/// The OCR's default PDF resolution, which boxes on PDF pages refer to.
+pub const DEFAULT_PDF_BOX_DPI: u32 = 300;
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            unmasked: false,
+            index_href: None,
+            pdf_box_dpi: DEFAULT_PDF_BOX_DPI,
+        }
+    }
 }
 
 impl RenderOptions {

@@ -1,6 +1,8 @@
 //! Regenerates the fixture scans under `tests/fixtures/SUB-2025-000123/`:
 //! `cargo test -p prereview-report --test make_fixture -- --ignored`.
-//! It prints the box of every field drawn, which `report.json` records.
+//! It prints the box of every field drawn, which `report.json` records (for the
+//! PDF doubled: the lease page is drawn at 150 dpi, and the OCR reports boxes on
+//! PDF pages in pixels of its 300-dpi rendering).
 //! The committed files are what the other tests use; this only documents how
 //! they were made (a synthetic ID card and a one-page scanned PDF lease).
 

@@ -105,13 +105,36 @@ fn crops_from_png_and_pdf_show_the_box() {
             .filter(|p| p[0] > 170 && p[1] < 90 && p[2] < 90)
             .count();
         assert!(red > 50, "no box drawn ({red} red pixels)");
-        // Text was cropped, not an empty area: some dark pixels.
-        let dark = rgb
-            .pixels()
-            .filter(|p| p[0] < 80 && p[1] < 80 && p[2] < 80)
-            .count();
-        assert!(dark > 50, "crop shows no ink ({dark} dark pixels)");
+        // The box is drawn around ink.
+        let dark = ink_inside_box(&rgb);
+        assert!(dark > 30, "no ink inside the box ({dark} dark pixels)");
     }
+}
+
+#[test]
+fn pdf_boxes_follow_the_ocr_resolution() {
+    if which("pdftoppm").is_none() {
+        return;
+    }
+    // The same report read as if the OCR had rendered the PDF at 150 dpi: the box
+    // (in 300-dpi pixels) then lands elsewhere and the crop differs.
+    let report = fixture_report();
+    let at300 = render_html(&report, Some(&fixture_dir()), &RenderOptions::default());
+    let at150 = render_html(
+        &report,
+        Some(&fixture_dir()),
+        &RenderOptions {
+            pdf_box_dpi: 150,
+            ..Default::default()
+        },
+    );
+    let (a, b) = (crops(&at300), crops(&at150));
+    assert_eq!(a.len(), b.len());
+    assert!(ink_inside_box(&a[1].to_rgb8()) > 30);
+    assert!(
+        ink_inside_box(&b[1].to_rgb8()) < 5,
+        "a box at the wrong resolution should miss the text"
+    );
 }
 
 #[test]
@@ -126,6 +149,27 @@ fn unreadable_scan_omits_the_crop_with_a_note() {
     assert!(!html.contains("data:image"));
     assert!(html.contains("the image could not be read"));
     assert!(html.contains("lease.pdf"));
+}
+
+/// Dark pixels inside the red frame drawn on a crop.
+fn ink_inside_box(rgb: &image::RgbImage) -> usize {
+    let is_red = |p: &image::Rgb<u8>| p[0] > 170 && p[1] < 90 && p[2] < 90;
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for (x, y, p) in rgb.enumerate_pixels() {
+        if is_red(p) {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+    }
+    if x0 == u32::MAX {
+        return 0;
+    }
+    (x0 + 3..x1.saturating_sub(2))
+        .flat_map(|x| (y0 + 3..y1.saturating_sub(2)).map(move |y| (x, y)))
+        .filter(|&(x, y)| {
+            let p = rgb.get_pixel(x, y);
+            p[0] < 90 && p[1] < 90 && p[2] < 90
+        })
+        .count()
 }
 
 fn which(cmd: &str) -> Option<PathBuf> {
