@@ -20,11 +20,14 @@ const MAX_CROP_H: u32 = 300;
 /// A PDF page that takes longer than this to rasterise is given up.
 const PDF_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A page as loaded (and whether it came from a PDF), or why it cannot be shown.
+type LoadedPage = Result<(Rc<RgbImage>, bool), String>;
+
 /// Loads each page of a submission once while one report is rendered.
 pub(crate) struct Scans<'a> {
     dir: &'a Path,
     /// Each page as loaded, and whether it came from a PDF.
-    pages: HashMap<(String, u32), Result<(Rc<RgbImage>, bool), String>>,
+    pages: HashMap<(String, u32), LoadedPage>,
     pdf_box_dpi: u32,
 }
 
