@@ -59,6 +59,9 @@ pub struct BatchOptions {
     /// The OCR's PDF resolution: boxes on PDF pages are in pixels at this dpi
     /// (for the crops in the HTML pages).
     pub pdf_box_dpi: u32,
+    /// On resume, judge again the submissions an earlier run could not judge
+    /// (their report carries [`NOT_JUDGED`]); by default every complete report is kept.
+    pub retry_not_judged: bool,
 }
 
 impl BatchOptions {
@@ -72,6 +75,7 @@ impl BatchOptions {
             unmasked: false,
             progress: ProgressMode::Auto,
             pdf_box_dpi: prereview_report::DEFAULT_PDF_BOX_DPI,
+            retry_not_judged: false,
         }
     }
 }
@@ -222,10 +226,13 @@ fn process(
     entry: &SubmissionEntry,
     out: &Path,
     opts: &RenderOptions,
+    retry_not_judged: bool,
 ) -> Result<Done, BatchError> {
     let json_path = report_path(out, &entry.key);
     let html_path = page_path(out, &entry.key);
-    if let Some(report) = summary::read_report(&json_path) {
+    let existing = summary::read_report(&json_path)
+        .filter(|r| !(retry_not_judged && r.errors.iter().any(|e| e.starts_with(NOT_JUDGED))));
+    if let Some(report) = existing {
         if !html_path.is_file() {
             let page = render_page(&report, Some(&entry.dir), opts);
             write_atomic(&html_path, page.as_bytes())?;
@@ -302,7 +309,7 @@ pub fn run(
     let failed = AtomicU64::new(0);
     let result = pool.install(|| {
         entries.par_iter().try_for_each(|entry| {
-            match process(reviewer, entry, out, &opts)? {
+            match process(reviewer, entry, out, &opts, options.retry_not_judged)? {
                 Done::Resumed { pages } => {
                     resumed.fetch_add(1, Ordering::Relaxed);
                     progress.done(&entry.key, "resumed", pages);

@@ -244,6 +244,38 @@ fn resume_skips_complete_reports_and_redoes_the_rest() {
     assert_eq!(read_report(&out, "SUB-0002").submission, "SUB-0002");
 }
 
+#[test]
+fn not_judged_submissions_are_kept_or_retried_on_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let out = tmp.path().join("out");
+    let mut specs = varied_specs(4);
+    specs[2].behaviour = "error";
+    make_batch(&input, &specs);
+    assert_eq!(
+        run(&FakeReviewer::default(), &input, &opts(&out))
+            .unwrap()
+            .failed,
+        1
+    );
+
+    // Kept by default.
+    let r = FakeReviewer::default();
+    assert_eq!(run(&r, &input, &opts(&out)).unwrap().failed, 1);
+    assert_eq!(r.calls.load(Ordering::SeqCst), 0);
+
+    // Retried on request; the input was fixed meanwhile.
+    specs[2].behaviour = "ok";
+    write_submission(&input.join(&specs[2].id), &specs[2]);
+    let r = FakeReviewer::default();
+    let mut o = opts(&out);
+    o.retry_not_judged = true;
+    let s = run(&r, &input, &o).unwrap();
+    assert_eq!(r.calls.load(Ordering::SeqCst), 1);
+    assert_eq!((s.failed, s.exit_code()), (0, 0));
+    assert!(read_report(&out, "SUB-0002").errors.is_empty());
+}
+
 fn compare_dirs(a: &Path, b: &Path) {
     for sub in ["reports", "submissions"] {
         let na = names(&a.join(sub));
