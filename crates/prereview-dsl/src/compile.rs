@@ -597,6 +597,7 @@ impl Compiler {
 
     fn binder(&mut self, b: &ast::Binder, scope: &mut Scope) -> Binder {
         let (list, lty) = self.expr(&b.list, scope);
+        let list = crate::fold::fold(list);
         let item_ty = match lty {
             Type::List(t) => *t,
             Type::Error => Type::Error,
@@ -709,6 +710,7 @@ impl Compiler {
                 }
                 RuleMember::Let(name, e) => {
                     let (ir, ty) = self.expr(e, &mut scope);
+                    let ir = crate::fold::fold(ir);
                     let slot = scope.bind(&name.name, ty);
                     if for_each.is_some() {
                         item_lets.push((slot, ir));
@@ -733,15 +735,51 @@ impl Compiler {
                 }
                 RuleMember::When(e) => {
                     when_span = Some(e.span);
-                    when = Some(self.expect(e, &Type::Bool, &mut scope, "a condition"));
+                    when = Some(crate::fold::fold(self.expect(
+                        e,
+                        &Type::Bool,
+                        &mut scope,
+                        "a condition",
+                    )));
                 }
                 RuleMember::Check(c) => {
-                    let expr = self.expect(&c.expr, &Type::Bool, &mut scope, "a condition");
+                    let errors_before = self.diags.iter().filter(|d| d.is_error()).count();
+                    let expr = crate::fold::fold(self.expect(
+                        &c.expr,
+                        &Type::Bool,
+                        &mut scope,
+                        "a condition",
+                    ));
+                    let clean = self.diags.iter().filter(|d| d.is_error()).count() == errors_before;
+                    if clean && matches!(expr, Ir::Lit(Lit::Bool(true))) {
+                        self.diags.push(
+                            Diagnostic::warning(
+                                "W0410",
+                                file,
+                                c.expr.span,
+                                "this check can never fail",
+                            )
+                            .label("always true")
+                            .help("a check states what must hold; compare the submission's values"),
+                        );
+                    }
                     let sev = c.severity.as_ref().and_then(|s| self.severity(s, file));
                     let msg = c.message.as_ref().map(|m| self.template(m, &mut scope));
                     checks.push((expr, sev, msg));
                 }
                 RuleMember::Message(m) => message = Some(self.template(m, &mut scope)),
+            }
+        }
+        // `message` right after the last check belongs to the rule, unless every
+        // check has its own (then each check explains its own failure).
+        if message.is_none()
+            && checks.len() > 1
+            && checks[..checks.len() - 1]
+                .iter()
+                .all(|(_, _, m)| m.is_none())
+        {
+            if let Some((_, _, m)) = checks.last_mut() {
+                message = m.take();
             }
         }
         let missing = |what: &str, help: &str| {

@@ -14,6 +14,7 @@ pub mod ast;
 pub mod builtins;
 pub mod compile;
 pub mod diagnostic;
+pub mod fold;
 pub mod ir;
 pub mod load;
 pub mod syntax;

@@ -534,6 +534,7 @@ impl Builder {
             Rule::not_expr => {
                 let mut inner: Vec<Pair<Rule>> = p.into_inner().collect();
                 let operand = self.expr(inner.pop().unwrap());
+                let span = Span::new(span.start, operand.span.end);
                 inner.into_iter().rev().fold(operand, |e, _| Expr {
                     kind: ExprKind::Unary(UnOp::Not, Box::new(e)),
                     span,
@@ -562,6 +563,7 @@ impl Builder {
                             _ => BinOp::NotIn,
                         };
                         let right = self.expr(inner.next().unwrap());
+                        let span = left.span.to(right.span);
                         Expr {
                             kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
                             span,
@@ -591,6 +593,7 @@ impl Builder {
             Rule::unary => {
                 let mut inner: Vec<Pair<Rule>> = p.into_inner().collect();
                 let operand = self.expr(inner.pop().unwrap());
+                let span = Span::new(span.start, operand.span.end);
                 inner.into_iter().rev().fold(operand, |e, _| Expr {
                     kind: ExprKind::Unary(UnOp::Neg, Box::new(e)),
                     span,
@@ -667,6 +670,7 @@ impl Builder {
                 let c = self.expr(inner.next().unwrap());
                 let t = self.expr(inner.next().unwrap());
                 let f = self.expr(inner.next().unwrap());
+                let span = Span::new(span.start, f.span.end);
                 Expr {
                     kind: ExprKind::If(Box::new(c), Box::new(t), Box::new(f)),
                     span,
@@ -696,6 +700,11 @@ impl Builder {
                         body = Some(Box::new(self.expr(r)));
                     }
                 }
+                let end = body
+                    .as_ref()
+                    .or(filter.as_ref())
+                    .map_or(list.span.end, |e| e.span.end);
+                let span = Span::new(span.start, end);
                 Expr {
                     kind: ExprKind::Quant {
                         kind,
