@@ -3,5 +3,6 @@
 //! `main.rs` only parses arguments and prints.
 
 pub mod review;
+pub mod ruledocs;
 pub mod rules;
 pub mod ruletest;

@@ -91,6 +91,8 @@ enum RulesCommand {
     Check { dir: Option<PathBuf> },
     /// Runs the rule packs' own test cases.
     Test { dir: Option<PathBuf> },
+    /// Prints the rule packs' documentation (Markdown), as in docs/rules.md.
+    Docs { dir: Option<PathBuf> },
 }
 
 #[derive(Args)]
@@ -255,6 +257,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Rules {
+            command: RulesCommand::Docs { dir },
+        } => {
+            let rs = load_rules(dir.as_deref())?;
+            print!("{}", prereview_cli::ruledocs::render(&rs));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Ocr {
             file,
