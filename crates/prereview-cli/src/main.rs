@@ -48,6 +48,9 @@ enum Command {
         /// Only shard K of N (0-based), by submission id: `--shard 0/4`.
         #[arg(long)]
         shard: Option<String>,
+        /// Judge again the submissions an earlier run into this --out could not judge.
+        #[arg(long)]
+        retry_not_judged: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -112,6 +115,10 @@ enum Format {
     Html,
 }
 
+/// Exit status of `batch`/`merge` when the run as a whole failed; lower statuses
+/// count the submissions that could not be judged (at most 100).
+const FATAL: u8 = 101;
+
 fn main() -> ExitCode {
     // Before anything loads Tesseract: OpenMP must be single-threaded (see prereview-ocr).
     prereview_ocr::ensure_single_threaded_openmp();
@@ -173,6 +180,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             jobs,
             quiet,
             shard,
+            retry_not_judged,
             common,
         } => {
             let rs = load_rules(common.rules.as_deref())?;
@@ -180,24 +188,38 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 cache_dir: cache.or_else(|| Some(out.join("ocr-cache"))),
                 ..Default::default()
             };
-            let pipeline = Pipeline::new(rs, settings);
             let mut options = prereview_batch::BatchOptions::new(&out);
             options.jobs = jobs;
             options.quiet = quiet;
             options.unmasked = common.unmasked;
+            options.retry_not_judged = retry_not_judged;
+            // Crops are drawn from PDF pages rendered at another resolution than OCR's.
+            options.pdf_box_dpi = settings.pdf_dpi;
             options.shard = shard
                 .as_deref()
                 .map(prereview_batch::parse_shard)
                 .transpose()?;
-            let summary =
-                prereview_batch::run(&pipeline, &dir, &options).map_err(|e| e.to_string())?;
+            let pipeline = Pipeline::new(rs, settings);
+            let summary = match prereview_batch::run(&pipeline, &dir, &options) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(FATAL));
+                }
+            };
             if !quiet {
                 eprintln!("{}", summary_line(&summary, &out));
             }
             Ok(ExitCode::from(summary.exit_code().clamp(0, 255) as u8))
         }
         Command::Merge { out, inputs } => {
-            let summary = prereview_batch::merge(&out, &inputs).map_err(|e| e.to_string())?;
+            let summary = match prereview_batch::merge(&out, &inputs) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(FATAL));
+                }
+            };
             eprintln!("{}", summary_line(&summary, &out));
             Ok(ExitCode::from(summary.exit_code().clamp(0, 255) as u8))
         }

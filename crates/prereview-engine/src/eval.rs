@@ -403,6 +403,10 @@ impl<'a> Ctx<'a> {
         let Some(ev) = self.evidence.as_mut() else {
             return;
         };
+        // Evidence is the leaves read; a record or list is only the way to them.
+        if matches!(v, Value::Record(_) | Value::List(_)) {
+            return;
+        }
         if ev.iter().any(|e| e.path == path) {
             return;
         }
