@@ -22,7 +22,9 @@ use tesseract::{PageSegMode, Tesseract};
 /// Tesseract settings. Part of the OCR cache key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EngineConfig {
-    /// Tesseract language(s), `chi_sim+eng`.
+    /// Tesseract language(s). `chi_sim` alone: it has Latin letters and
+    /// digits, and with `+eng` short Chinese names were read as English
+    /// words (陶嘉 → "BR").
     pub languages: String,
     /// Page segmentation mode (Tesseract `--psm`): 6 = one uniform block,
     /// 3 = automatic, 11 = sparse text.
@@ -37,8 +39,8 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
-            languages: "chi_sim+eng".into(),
-            psm: 6,
+            languages: "chi_sim".into(),
+            psm: 3,
             tessdata: None,
             variables: vec![
                 // Inverted-text retries cost time and our pages are dark on light.

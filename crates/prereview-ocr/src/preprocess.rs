@@ -133,8 +133,9 @@ pub fn prepare(page: &GrayImage, p: &Preprocess) -> (GrayImage, PageTransform) {
     if let Some(target) = p.target_line_px {
         if let Some(line) = estimate_line_height(page) {
             let s = target as f32 / line;
-            // Only scale when it matters; small changes cost time and buy nothing.
-            if !(0.8..=1.25).contains(&s) {
+            // Only scale when clearly off: the estimate is rough (photos and
+            // frames merge with lines), and small changes cost time for nothing.
+            if !(0.4..=1.7).contains(&s) {
                 scale = s.clamp(0.25, p.max_upscale.max(1.0));
             }
         }

@@ -152,6 +152,8 @@ pub struct Hit {
     pub len: usize,
     /// At the start of the line, after a wide gap or after a separator.
     pub label_like: bool,
+    /// Which of the field's labels (spec order; earlier is preferred).
+    pub label_index: usize,
 }
 
 /// Mismatches allowed when matching a label key of `n` characters: OCR often
@@ -179,10 +181,12 @@ pub fn find_label(lines: &[Line], label: &[char]) -> Vec<Hit> {
         let mut k = 0;
         while k + n <= line.key.len() {
             let errors = (0..n).filter(|&j| line.key[k + j] != label[j]).count();
-            // One edge must agree: a label misread at both edges is
-            // indistinguishable from a neighbouring word.
-            if errors <= allowed && (line.key[k] == label[0] || line.key[k + n - 1] == label[n - 1])
-            {
+            let first = line.key[k] == label[0];
+            let last = line.key[k + n - 1] == label[n - 1];
+            // A fuzzy match must agree at an edge (both edges for short
+            // labels: 身份证号码 must not match 身份证号3 and swallow a digit).
+            let edges = if n <= 5 { first && last } else { first || last };
+            if errors <= allowed && (errors == 0 || edges) {
                 let start = line.key_pos[k];
                 let end = line.key_pos[k + n - 1] + 1;
                 let label_like = start == 0
@@ -195,6 +199,7 @@ pub fn find_label(lines: &[Line], label: &[char]) -> Vec<Hit> {
                     errors,
                     len: n,
                     label_like,
+                    label_index: 0,
                 });
                 k += n;
             } else {

@@ -45,21 +45,11 @@ struct Span {
 /// Reads every field of `spec` from OCR'd pages. `file` of the result is empty
 /// (the caller knows it); `pages` is the page count.
 pub fn extract(pages: &[PageWords], spec: &DocumentSpec, hints: &Hints) -> ReadDocument {
-    // Label keys of every field, longest first (a longer label wins where a
-    // shorter one is inside it: 企业名称 over 名称).
+    // Label keys of every field, in the spec's order (earlier = preferred).
     let label_keys: Vec<Vec<Vec<char>>> = spec
         .fields
         .iter()
-        .map(|f| {
-            let mut ks: Vec<Vec<char>> = f
-                .labels
-                .iter()
-                .map(|l| key_of(l))
-                .filter(|k| !k.is_empty())
-                .collect();
-            ks.sort_by_key(|k| std::cmp::Reverse(k.len()));
-            ks
-        })
+        .map(|f| f.labels.iter().map(|l| key_of(l)).collect())
         .collect();
     let pls: Vec<PageLines> = pages
         .iter()
@@ -92,8 +82,12 @@ pub fn extract(pages: &[PageWords], spec: &DocumentSpec, hints: &Hints) -> ReadD
 fn page_hits(lines: &[Line], label_keys: &[Vec<Vec<char>>]) -> Vec<(usize, Hit)> {
     let mut all = Vec::new();
     for (fi, keys) in label_keys.iter().enumerate() {
-        for k in keys {
-            for h in find_label(lines, k) {
+        for (li, k) in keys.iter().enumerate() {
+            if k.is_empty() {
+                continue;
+            }
+            for mut h in find_label(lines, k) {
+                h.label_index = li;
                 all.push((fi, h));
             }
         }
@@ -127,7 +121,7 @@ fn read_field(pls: &[PageLines], fi: usize, field: &FieldSpec, hint: Option<&str
                 .map(|(_, h)| (pi, h)),
         );
     }
-    cands.sort_by_key(|(pi, h)| (h.errors, !h.label_like, *pi, h.line, h.start));
+    cands.sort_by_key(|(pi, h)| (h.errors, h.label_index, !h.label_like, *pi, h.line, h.start));
     let mut first_failure: Option<ReadField> = None;
     for &(pi, hit) in cands.iter().take(8) {
         let pl = &pls[pi];
@@ -136,9 +130,12 @@ fn read_field(pls: &[PageLines], fi: usize, field: &FieldSpec, hint: Option<&str
         // end a value; fuzzy ones only where they look like labels.
         let stops: Vec<&Hit> = hits
             .iter()
-            .filter(|(_, h)| {
-                // Fields sharing this label (range parts) sit at the same place.
-                !(h.line == hit.line && h.start == hit.start) && (h.errors == 0 || h.label_like)
+            .filter(|(f, h)| {
+                // Not this field's own labels (租赁期限：租赁期限自…), nor fields
+                // sharing this label (range parts) at the same place.
+                *f != fi
+                    && !(h.line == hit.line && h.start == hit.start)
+                    && (h.errors == 0 || h.label_like)
             })
             .map(|(_, h)| h)
             .collect();
@@ -222,6 +219,9 @@ fn value_span(
     let h = line.height();
     let word_x0 = |l: &Line, ci: usize| word_box(l, ci).0;
     let label_x0 = word_x0(line, hit.start);
+    // A label inside running text (甲方将坐落于…) wraps to the margin; a
+    // label in a form column keeps its value in that column.
+    let column_x0 = if hit.label_like { label_x0 } else { 0 };
     let mut span = Span::default();
     let mut right_bound = u32::MAX;
     // Same line.
@@ -269,7 +269,7 @@ fn value_span(
             // Characters of this line inside the value's column.
             let Some(from) = (0..nl.chars.len()).find(|&ci| {
                 let (x0, x1) = word_box(nl, ci);
-                (x0 + x1) / 2 + h >= label_x0 && (x0 + x1) / 2 < right_bound
+                (x0 + x1) / 2 + h >= column_x0 && (x0 + x1) / 2 < right_bound
             }) else {
                 break;
             };
@@ -292,12 +292,10 @@ fn value_span(
     (!span.parts.is_empty()).then_some(span)
 }
 
-fn starts_with_any(line: &Line, from: usize, keys: &[Vec<char>]) -> bool {
-    let Some(k0) = line.key_pos.iter().position(|&p| p >= from) else {
-        return false;
-    };
-    keys.iter()
-        .any(|k| line.key.len() >= k0 + k.len() && line.key[k0..k0 + k.len()] == k[..])
+fn starts_with_any(line: &Line, from: usize, texts: &[Vec<char>]) -> bool {
+    texts.iter().any(|k| {
+        from + k.len() <= line.chars.len() && (0..k.len()).all(|j| line.chars[from + j].c == k[j])
+    })
 }
 
 /// From char `from` on a line: skip separators, run to the next stop hit, an
@@ -312,6 +310,16 @@ fn piece(
 ) -> (usize, usize, Option<usize>) {
     let mut s = from;
     while s < line.chars.len() && layout::is_separator(line.chars[s].c) {
+        // A short bracketed decoration after the label (出租方（甲方）：, read
+        // as "(RA) :") is part of the label, not the value.
+        if line.chars[s].c == '(' {
+            if let Some(close) =
+                (s + 1..(s + 8).min(line.chars.len())).find(|&i| line.chars[i].c == ')')
+            {
+                s = close + 1;
+                continue;
+            }
+        }
         s += 1;
     }
     let mut e = line.chars.len();
@@ -323,15 +331,12 @@ fn piece(
         }
     }
     for k in ends {
-        for (ki, &p) in line.key_pos.iter().enumerate() {
-            if p >= s
-                && p < e
-                && line.key.len() >= ki + k.len()
-                && line.key[ki..ki + k.len()] == k[..]
-            {
+        if let Some(p) = (s..e).find(|&p| {
+            p + k.len() <= line.chars.len() && (0..k.len()).all(|j| line.chars[p + j].c == k[j])
+        }) {
+            if p < e {
                 e = p;
                 stopped = None;
-                break;
             }
         }
     }

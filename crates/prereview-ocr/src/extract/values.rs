@@ -407,6 +407,12 @@ fn parse_resident_id(t: &str, hint: Option<&str>) -> Result<Parsed, Failure> {
     // Windows of 18 (the number may have neighbours glued on), then 15.
     let mut first_reading = None;
     for len in [18usize, 15] {
+        // A 15-digit (first-generation) number only when that is all there
+        // is: a window of a longer, misread number would be "upgraded" into a
+        // valid-looking invention.
+        if len == 15 && raw.len() != 15 {
+            continue;
+        }
         for start in 0..=raw.len().saturating_sub(len) {
             let win = &raw[start..(start + len).min(raw.len())];
             if win.len() < len {

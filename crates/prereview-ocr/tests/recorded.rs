@@ -1,0 +1,211 @@
+//! Extraction from recorded OCR output (`tests/data/*.words.json`, written by
+//! `cargo run --example read -- FILE KIND --record OUT`) against the truth of
+//! the synthetic documents they came from. Fast: no Tesseract.
+
+use prereview_model::document::{DocumentSpec, FieldType};
+use prereview_ocr::{default_threshold, extract, specs, Hints, PageWords};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+struct Case {
+    name: String,
+    kind: String,
+    pages: Vec<PageWords>,
+    truth: BTreeMap<String, Value>,
+}
+
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".words.json"))
+        .collect();
+    files.sort();
+    for f in files {
+        let name = f
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".words.json", "");
+        let pages: Vec<PageWords> =
+            serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let t: Value = serde_json::from_str(
+            &std::fs::read_to_string(data_dir().join(format!("{name}.truth.json"))).unwrap(),
+        )
+        .unwrap();
+        out.push(Case {
+            name,
+            kind: t["kind"].as_str().unwrap().to_string(),
+            pages,
+            truth: t["fields"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        });
+    }
+    out
+}
+
+fn spec(kind: &str) -> DocumentSpec {
+    specs::builtin()
+        .into_iter()
+        .find(|s| s.kind == kind)
+        .unwrap()
+}
+
+fn same(ty: FieldType, got: &Value, want: &Value) -> bool {
+    use prereview_validators::text::normalize;
+    match (got, want) {
+        (Value::Number(a), Value::Number(b)) => {
+            (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 0.005
+        }
+        (Value::String(a), Value::String(b)) if ty == FieldType::Text => {
+            let k = |s: &str| -> String {
+                normalize(s)
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect()
+            };
+            k(a) == k(b)
+                || prereview_validators::date::parse_validity(a).is_ok_and(|(_, e)| {
+                    e.map_or("长期".to_string(), |d| d.format("%Y-%m-%d").to_string()) == *b
+                })
+        }
+        (Value::String(a), Value::String(b)) => normalize(a) == normalize(b),
+        _ => false,
+    }
+}
+
+/// The property that matters: a value reported as trustworthy is right.
+/// And a floor on how much is read, so a regression shows.
+#[test]
+fn trusted_values_are_right_and_most_fields_are_read() {
+    let (mut total, mut correct) = (0, 0);
+    for c in cases() {
+        let spec = spec(&c.kind);
+        let doc = extract(&c.pages, &spec, &Hints::new());
+        assert_eq!(
+            doc.fields.len(),
+            spec.fields.len(),
+            "{}: every field reported",
+            c.name
+        );
+        for f in &spec.fields {
+            let Some(want) = c.truth.get(&f.name) else {
+                continue;
+            };
+            let rf = &doc.fields[&f.name];
+            total += 1;
+            match &rf.value {
+                Some(v) if same(f.ty, v, want) => correct += 1,
+                Some(v) => assert!(
+                    rf.confidence < default_threshold(f.ty),
+                    "{} {}: wrong value {v} (want {want}) reported with confidence {}",
+                    c.name,
+                    f.name,
+                    rf.confidence
+                ),
+                None => assert!(
+                    rf.reason.is_some(),
+                    "{} {}: null without a reason",
+                    c.name,
+                    f.name
+                ),
+            }
+            if rf.value.is_some() {
+                let b = rf.bbox.expect("a value has a box");
+                let p = &c.pages[rf.page.unwrap() as usize - 1];
+                assert!(
+                    b[0] + b[2] <= p.width && b[1] + b[3] <= p.height,
+                    "{} {}: box {b:?} off the page",
+                    c.name,
+                    f.name
+                );
+            }
+        }
+    }
+    eprintln!("recorded extraction: {correct}/{total} fields exact");
+    assert!(
+        correct * 100 >= total * 70,
+        "only {correct}/{total} fields read correctly"
+    );
+}
+
+/// A form whose name differs from the document by one character must not
+/// turn the document's reading into the form's value.
+#[test]
+fn hints_never_copy_the_form_value() {
+    let c = cases()
+        .into_iter()
+        .find(|c| c.name == "clean_id_card_03")
+        .unwrap();
+    let spec = spec("id_card");
+    let truth_name = c.truth["name"].as_str().unwrap().to_string();
+    let plain = extract(&c.pages, &spec, &Hints::new());
+    // The form says a name one character off from the card.
+    let mut form_name: Vec<char> = truth_name.chars().collect();
+    form_name[0] = if form_name[0] == '张' { '章' } else { '张' };
+    let form_name: String = form_name.into_iter().collect();
+    let mut hints = Hints::new();
+    hints.insert("name".into(), form_name.clone());
+    hints.insert("id_number".into(), "110105194912310021".into());
+    let hinted = extract(&c.pages, &spec, &hints);
+    assert_eq!(
+        hinted.fields["name"], plain.fields["name"],
+        "hints changed the name reading"
+    );
+    assert_ne!(
+        hinted.fields["name"].value,
+        Some(Value::String(form_name.clone()))
+    );
+    assert_ne!(
+        hinted.fields["id_number"].value,
+        Some(Value::String("110105194912310021".into()))
+    );
+
+    // And when the card itself is edited to say the other name, that is what comes out.
+    let mut edited = c.pages.clone();
+    let mut changed = false;
+    for p in &mut edited {
+        for w in &mut p.words {
+            if let Some(first) = truth_name.chars().next() {
+                if w.text.starts_with(first) && !changed {
+                    w.text =
+                        w.text
+                            .replacen(first, &form_name.chars().next().unwrap().to_string(), 1);
+                    changed = true;
+                }
+            }
+        }
+    }
+    let mut hints2 = Hints::new();
+    hints2.insert("name".into(), truth_name.clone());
+    let d = extract(&edited, &spec, &hints2);
+    if changed && plain.fields["name"].value.is_some() {
+        assert_eq!(
+            d.fields["name"].value,
+            Some(Value::String(form_name)),
+            "must read what the card says"
+        );
+    }
+}
+
+#[test]
+fn missing_document_text_gives_reasons_not_panics() {
+    for s in specs::builtin() {
+        let d = extract(&[], &s, &Hints::new());
+        assert_eq!(d.fields.len(), s.fields.len());
+        assert!(d
+            .fields
+            .values()
+            .all(|f| f.value.is_none() && f.reason.is_some()));
+    }
+}
