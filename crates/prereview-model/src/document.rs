@@ -48,6 +48,10 @@ pub struct DocumentSpec {
     #[serde(default)]
     pub markers: Vec<String>,
     pub fields: Vec<FieldSpec>,
+    /// Labels printed on the page that belong to no field (不动产单元号,
+    /// 共有情况): they end the value before them, like field labels do.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_labels: Vec<String>,
 }
 
 /// One field of a document kind and the hints that locate it on a page.

@@ -90,6 +90,8 @@ pub struct Reader {
     pool: Pool,
     cache: Option<OcrCache>,
     fingerprint: String,
+    /// Page images sent to Tesseract (cache hits do not count).
+    pages_ocrd: std::sync::atomic::AtomicUsize,
 }
 
 impl Reader {
@@ -120,6 +122,7 @@ impl Reader {
             pool,
             cache,
             fingerprint,
+            pages_ocrd: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -135,6 +138,11 @@ impl Reader {
     /// Tesseract engines created so far (≤ threads unless one failed).
     pub fn engines_created(&self) -> usize {
         self.pool.engines_created()
+    }
+
+    /// Page images OCR'd by this reader so far (not counting cache hits).
+    pub fn pages_ocrd(&self) -> usize {
+        self.pages_ocrd.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The words of every page of an image or scanned PDF; from the cache
@@ -188,6 +196,8 @@ impl Reader {
 
     /// OCRs encoded page images (PNG/JPEG/TIFF bytes), pages in parallel on the pool.
     pub fn ocr_encoded(&self, pages: Vec<Arc<Vec<u8>>>) -> Result<Vec<PageWords>, OcrError> {
+        self.pages_ocrd
+            .fetch_add(pages.len(), std::sync::atomic::Ordering::Relaxed);
         let results: Vec<Result<PageWords, EngineError>> = if pages.len() == 1 {
             vec![self.pool.read(Arc::clone(&pages[0]), 1)]
         } else {

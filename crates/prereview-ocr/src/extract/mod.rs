@@ -46,10 +46,12 @@ struct Span {
 /// (the caller knows it); `pages` is the page count.
 pub fn extract(pages: &[PageWords], spec: &DocumentSpec, hints: &Hints) -> ReadDocument {
     // Label keys of every field, in the spec's order (earlier = preferred).
+    // Printed labels of no field come after the fields' (index ≥ fields.len()).
     let label_keys: Vec<Vec<Vec<char>>> = spec
         .fields
         .iter()
         .map(|f| f.labels.iter().map(|l| key_of(l)).collect())
+        .chain(spec.other_labels.iter().map(|l| vec![key_of(l)]))
         .collect();
     let pls: Vec<PageLines> = pages
         .iter()
@@ -225,7 +227,7 @@ fn value_span(
     let mut span = Span::default();
     let mut right_bound = u32::MAX;
     // Same line.
-    let (s, e, stopped_by) = piece(line, hit.line, hit.end, stops, ends);
+    let (s, e, stopped_by, mut ended) = piece(line, hit.line, hit.end, stops, ends);
     if let Some(st) = stopped_by {
         right_bound = word_x0(line, st);
     }
@@ -245,17 +247,19 @@ fn value_span(
         {
             return None;
         }
-        let (s2, e2, stopped) = piece(nl, next, from, stops, ends);
+        let (s2, e2, stopped, end2) = piece(nl, next, from, stops, ends);
         if s2 >= e2 {
             return None;
         }
+        ended = end2;
         if let Some(st) = stopped {
             right_bound = word_x0(nl, st);
         }
         span.parts.push((next, s2, e2));
         last_line = next;
     }
-    if multiline {
+    // A value that met one of its `ends` texts is complete.
+    if multiline && !ended {
         let mut prev = last_line;
         for j in last_line + 1..lines.len() {
             if span.parts.len() >= 6 {
@@ -278,7 +282,7 @@ fn value_span(
             {
                 break;
             }
-            let (s2, mut e2, _) = piece(nl, j, from, stops, ends);
+            let (s2, mut e2, _, end2) = piece(nl, j, from, stops, ends);
             while e2 > s2 && word_box(nl, e2 - 1).0 >= right_bound {
                 e2 -= 1;
             }
@@ -287,6 +291,9 @@ fn value_span(
             }
             span.parts.push((j, s2, e2));
             prev = j;
+            if end2 {
+                break;
+            }
         }
     }
     (!span.parts.is_empty()).then_some(span)
@@ -300,14 +307,14 @@ fn starts_with_any(line: &Line, from: usize, texts: &[Vec<char>]) -> bool {
 
 /// From char `from` on a line: skip separators, run to the next stop hit, an
 /// `ends` text, or a wide gap. Returns (start, end, char index of the stop
-/// that ended it).
+/// hit that ended it, whether an `ends` text completed the value).
 fn piece(
     line: &Line,
     li: usize,
     from: usize,
     stops: &[&Hit],
     ends: &[Vec<char>],
-) -> (usize, usize, Option<usize>) {
+) -> (usize, usize, Option<usize>, bool) {
     let mut s = from;
     while s < line.chars.len() && layout::is_separator(line.chars[s].c) {
         // A short bracketed decoration after the label (出租方（甲方）：, read
@@ -324,6 +331,7 @@ fn piece(
     }
     let mut e = line.chars.len();
     let mut stopped = None;
+    let mut ended = false;
     for st in stops {
         if st.line == li && st.start >= s && st.start < e {
             e = st.start;
@@ -337,6 +345,7 @@ fn piece(
             if p < e {
                 e = p;
                 stopped = None;
+                ended = true;
             }
         }
     }
@@ -344,7 +353,7 @@ fn piece(
         e = g;
         stopped = None;
     }
-    (s, e, stopped)
+    (s, e, stopped, ended)
 }
 
 /// Left and right x of one character.

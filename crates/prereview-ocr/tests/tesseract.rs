@@ -1,0 +1,170 @@
+//! End to end with real Tesseract on a few committed synthetic scans
+//! (`tests/images`, written by prereview-docgen with their truth files).
+//! Kept few: each page costs seconds.
+
+use prereview_model::document::FieldType;
+use prereview_ocr::{default_threshold, specs, Hints, Reader, Settings};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn img(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/images")
+        .join(name)
+}
+
+fn truth(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(img(name)).unwrap()).unwrap()
+}
+
+fn reader(cache: Option<PathBuf>) -> Reader {
+    Reader::new(Settings {
+        threads: 2,
+        cache_dir: cache,
+        ..Settings::default()
+    })
+    .unwrap()
+}
+
+fn norm(v: &Value) -> String {
+    match v {
+        Value::String(s) => prereview_validators::text::normalize(s),
+        other => other.to_string(),
+    }
+}
+
+fn overlaps(a: [u32; 4], b: &Value) -> bool {
+    let b: Vec<u32> = b
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
+}
+
+/// Reads the scans; trusted values equal the truth, and a correct value's box
+/// lies on the printed value in the original image's pixels.
+#[test]
+fn scans_read_with_trust_and_location() {
+    let r = reader(None);
+    for (file, t) in [
+        ("clean_id_card_03.png", "clean_id_card_03.truth.json"),
+        (
+            "mild_health_certificate_03.jpg",
+            "mild_health_certificate_03.truth.json",
+        ),
+    ] {
+        let t = truth(t);
+        let spec = specs::builtin()
+            .into_iter()
+            .find(|s| s.kind == t["kind"])
+            .unwrap();
+        let doc = r.read_document(&img(file), &spec, &Hints::new());
+        assert!(doc.error.is_none(), "{file}: {:?}", doc.error);
+        let mut correct = 0;
+        for f in &spec.fields {
+            let rf = &doc.fields[&f.name];
+            let want = &t["fields"][&f.name];
+            match &rf.value {
+                Some(v) if norm(v) == norm(want) || (f.ty == FieldType::Number && v == want) => {
+                    correct += 1;
+                    let b = rf.bbox.expect("box");
+                    assert!(
+                        overlaps(b, &t["boxes"][&f.name]["bbox"]),
+                        "{file} {}: box {b:?} not on the value",
+                        f.name
+                    );
+                }
+                Some(v) => assert!(
+                    rf.confidence < default_threshold(f.ty),
+                    "{file} {}: wrong {v} (want {want}) at confidence {}",
+                    f.name,
+                    rf.confidence
+                ),
+                None => assert!(rf.reason.is_some()),
+            }
+        }
+        assert!(
+            correct * 2 >= spec.fields.len(),
+            "{file}: only {correct} fields right: {doc:#?}"
+        );
+    }
+    assert!(r.engines_created() <= r.threads(), "one engine per worker");
+}
+
+/// A second run (another reader, as with other rules) re-reads no image.
+#[test]
+fn cache_serves_the_second_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = reader(Some(dir.path().to_path_buf()));
+    let first = a.ocr_pages(&img("clean_id_card_03.png")).unwrap();
+    assert_eq!(a.pages_ocrd(), 1);
+    let again = a.ocr_pages(&img("clean_id_card_03.png")).unwrap();
+    assert_eq!(a.pages_ocrd(), 1);
+    assert_eq!(first, again);
+    let b = reader(Some(dir.path().to_path_buf()));
+    assert_eq!(b.ocr_pages(&img("clean_id_card_03.png")).unwrap(), first);
+    assert_eq!(b.pages_ocrd(), 0);
+}
+
+/// Every page of a scanned PDF is rendered (pdftoppm) and read.
+#[test]
+fn pdf_pages_are_rasterised() {
+    let pages = prereview_ocr::pdf::rasterize(
+        &img("clean_lease_contract_02.pdf"),
+        100,
+        10,
+        60_000_000,
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    assert_eq!(pages.len(), 2);
+    let e = prereview_ocr::pdf::rasterize(
+        &img("clean_lease_contract_02.pdf"),
+        100,
+        1,
+        60_000_000,
+        Duration::from_secs(60),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("页数过多"), "{e}");
+}
+
+/// Bad input never panics: a document-level error in Chinese and English,
+/// every field null with a reason.
+#[test]
+fn unreadable_documents_report_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = specs::builtin()
+        .into_iter()
+        .find(|s| s.kind == "id_card")
+        .unwrap();
+    let r = Reader::new(Settings {
+        threads: 1,
+        page_timeout: Duration::from_millis(1),
+        ..Settings::default()
+    })
+    .unwrap();
+    let corrupt = dir.path().join("x.png");
+    std::fs::write(&corrupt, b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    let pdf = dir.path().join("y.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 garbage").unwrap();
+    for (p, needle) in [
+        (corrupt, "损坏"),
+        (pdf, "PDF"),
+        (dir.path().join("missing.png"), "无法读取"),
+        // A real page that cannot be read within 1 ms.
+        (img("clean_id_card_03.png"), "超时"),
+    ] {
+        let d = r.read_document(&p, &spec, &Hints::new());
+        let e = d.error.clone().unwrap_or_default();
+        assert!(e.contains(needle), "{}: {e}", p.display());
+        assert_eq!(d.fields.len(), spec.fields.len());
+        assert!(d
+            .fields
+            .values()
+            .all(|f| f.value.is_none() && f.reason.is_some()));
+    }
+}
