@@ -12,7 +12,10 @@
 //!
 //! Environment: `ENGINE_BENCH_N` (default 100000 submissions),
 //! `ENGINE_BENCH_SUMMARY_ONLY=1` (skip criterion), `ENGINE_BENCH_THREADS`
-//! (default 2, the parallel modes' thread count).
+//! (default 2, the parallel modes' thread count), `ENGINE_BENCH_PROFILE=a|c|d|f`
+//! (only repeat that mode `ENGINE_BENCH_ROUNDS` times, for a profiler),
+//! `ENGINE_BENCH_DUMP=FILE` (write all decisions and reports, to diff the engine's
+//! behaviour before and after a change).
 
 use criterion::{Criterion, Throughput};
 use prereview_benches::company;
@@ -517,6 +520,64 @@ fn criterion_benches(c: &mut Criterion, s: &Setup, threads: usize) {
     g.finish();
 }
 
+/// Writes every decision (with causes) and every report of the 20-rule set and of
+/// the full shipped pack, to compare the engine's behaviour before and after a change.
+fn dump(s: &Setup, path: &str) {
+    use std::io::Write;
+    let full = Engine::new(rules::compile(&rules::shipped_files()));
+    let fpi = full
+        .procedure_index("company_establishment")
+        .expect("procedure");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).expect("dump file"));
+    for (i, input) in s.inputs.iter().enumerate() {
+        let (f, p) = &s.facts[i];
+        writeln!(w, "{:?}", s.engine.decide(s.pi, f, p)).expect("write");
+        let (ff, fp) = full.facts(fpi, input);
+        writeln!(w, "{:?}", full.decide(fpi, &ff, &fp)).expect("write");
+        for e in [&*s.engine, &full] {
+            let report = e.judge(input).expect("judge");
+            serde_json::to_writer(&mut w, &report).expect("write");
+            writeln!(w).expect("write");
+        }
+    }
+    eprintln!("wrote {path}");
+}
+
+/// Repeats one mode for a few seconds (for `perf record` or callgrind).
+fn profile(s: &Setup, mode: &str) {
+    let engine = &*s.engine;
+    let pi = s.pi;
+    let rounds: usize = std::env::var("ENGINE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let mut acc = 0usize;
+    let mut out = Vec::new();
+    let t = Instant::now();
+    for _ in 0..rounds {
+        for (i, input) in s.inputs.iter().enumerate() {
+            acc += match mode {
+                "a" => {
+                    out.clear();
+                    s.checks.check(&s.subs[i], &mut out);
+                    out.len()
+                }
+                "c" => engine.facts(pi, input).1.len(),
+                "d" => {
+                    let (f, p) = &s.facts[i];
+                    engine.decide(pi, f, p).len()
+                }
+                "f" => engine.judge(input).expect("judge").findings.len(),
+                other => panic!("ENGINE_BENCH_PROFILE: unknown mode {other} (a, c, d, f)"),
+            };
+        }
+    }
+    eprintln!(
+        "mode {mode}: {:.2} µs per submission ({acc})",
+        t.elapsed().as_secs_f64() * 1e6 / (rounds * s.inputs.len()) as f64
+    );
+}
+
 fn main() {
     let test_mode = std::env::args().any(|a| a == "--test");
     let n: usize = std::env::var("ENGINE_BENCH_N")
@@ -528,6 +589,14 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
     let s = setup(n);
+    if let Ok(path) = std::env::var("ENGINE_BENCH_DUMP") {
+        dump(&s, &path);
+        return;
+    }
+    if let Ok(mode) = std::env::var("ENGINE_BENCH_PROFILE") {
+        profile(&s, &mode);
+        return;
+    }
     summary(&s, threads);
     if std::env::var("ENGINE_BENCH_SUMMARY_ONLY").is_ok_and(|v| v == "1") {
         return;

@@ -5,33 +5,59 @@ use crate::value::{Value, LONG_TERM};
 use chrono::NaiveDate;
 use prereview_dsl::ir::Builtin;
 use prereview_validators::{address, amount, date, divisions, phone, resident_id, text, uscc};
+use std::borrow::Cow;
 
 /// The day identifiers are judged on when no submission date is known: it only
 /// bounds "birth date not in the future", so a late date errs on the lenient side
 /// and other rules (which need `submitted_at`) ask for review anyway.
 const FALLBACK_TODAY: NaiveDate = NaiveDate::MAX;
 
+/// `text::normalize(s)`, borrowing `s` when normalising would not change it.
+///
+/// Printable ASCII other than the brackets `[]{}` and CJK unified ideographs
+/// (U+4E00–U+9FFF) are left as they are by NFKC (none decomposes, none combines)
+/// and by the bracket/dash/dot unification, and none is whitespace: a text made
+/// only of those is already normal. Anything else takes the full path.
+pub fn normalized(s: &str) -> Cow<'_, str> {
+    let stable = |c: char| {
+        (c.is_ascii_graphic() && !matches!(c, '[' | ']' | '{' | '}'))
+            || ('\u{4E00}'..='\u{9FFF}').contains(&c)
+    };
+    if s.chars().all(stable) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(text::normalize(s))
+    }
+}
+
+/// `contains`, `starts_with`, `ends_with` and `same_text` of two known texts
+/// (the same as [`call`] with these arguments, without making values of them).
+pub fn text_pair(b: Builtin, x: &str, y: &str) -> Value {
+    match b {
+        Builtin::Contains => Value::Bool(normalized(x).contains(&*normalized(y))),
+        Builtin::StartsWith => Value::Bool(normalized(x).starts_with(&*normalized(y))),
+        Builtin::EndsWith => Value::Bool(normalized(x).ends_with(&*normalized(y))),
+        Builtin::SameText => Value::Bool(x == y || normalized(x) == normalized(y)),
+        _ => Value::unknown("", "内部错误：函数参数类型不符（请报告此规则）", false),
+    }
+}
+
 pub fn call(b: Builtin, args: &[Value], today: Option<NaiveDate>) -> Value {
     use Value::*;
     let today = today.unwrap_or(FALLBACK_TODAY);
     let undefined = |why: String| Value::unknown("", why, false);
     match (b, args) {
-        (Builtin::Norm, [Text(t)]) => Text(text::normalize(t).into()),
+        (Builtin::Norm, [Text(t)]) => match normalized(t) {
+            Cow::Borrowed(_) => Text(t.clone()),
+            Cow::Owned(n) => Text(n.into()),
+        },
         (Builtin::Len, [Text(t)]) => Number(text::char_len(t) as f64),
         (Builtin::Len, [List(l)]) => Number(l.len() as f64),
-        (Builtin::Contains, [Text(a), Text(b)]) => {
-            Bool(text::normalize(a).contains(&text::normalize(b)))
-        }
-        (Builtin::StartsWith, [Text(a), Text(b)]) => {
-            Bool(text::normalize(a).starts_with(&text::normalize(b)))
-        }
-        (Builtin::EndsWith, [Text(a), Text(b)]) => {
-            Bool(text::normalize(a).ends_with(&text::normalize(b)))
-        }
+        (
+            Builtin::Contains | Builtin::StartsWith | Builtin::EndsWith | Builtin::SameText,
+            [Text(x), Text(y)],
+        ) => text_pair(b, x, y),
         (Builtin::Similarity, [Text(a), Text(b)]) => Number(text::similarity(a, b)),
-        (Builtin::SameText, [Text(a), Text(b)]) => {
-            Bool(a == b || text::normalize(a) == text::normalize(b))
-        }
         (Builtin::SameAddress, [Text(a), Text(b)]) => match address::compare_with_reason(a, b) {
             (address::AddressMatch::Same | address::AddressMatch::MinorDiffers, _) => Bool(true),
             (address::AddressMatch::Differs, _) => Bool(false),
@@ -116,7 +142,7 @@ pub fn call(b: Builtin, args: &[Value], today: Option<NaiveDate>) -> Value {
         (Builtin::NameRegion, [Text(t)]) => Text(leading_region(t).0.into()),
         (Builtin::NameRegionOk, [Text(t)]) => Bool(leading_region(t).1),
         (Builtin::NameForm, [Text(t)]) => {
-            let n = text::normalize(t);
+            let n = normalized(t);
             let form = ORG_FORMS
                 .iter()
                 .find(|f| n.ends_with(*f))
@@ -198,4 +224,32 @@ fn leading_region(name: &str) -> (String, bool) {
         }
     };
     (region, ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text `normalized` borrows is one `text::normalize` leaves unchanged.
+    #[test]
+    fn normalized_borrows_only_normal_text() {
+        let stable: Vec<char> = (0x21u32..0x7F)
+            .chain(0x4E00..=0x9FFF)
+            .filter_map(char::from_u32)
+            .collect();
+        for &c in &stable {
+            let s = c.to_string();
+            assert_eq!(normalized(&s), text::normalize(&s), "U+{:04X}", c as u32);
+        }
+        // Pairs across the set (composition looks at neighbours).
+        for (i, &a) in stable.iter().enumerate().step_by(7) {
+            let b = stable[(i * 31 + 5) % stable.len()];
+            let s: String = [a, b, a].iter().collect();
+            assert_eq!(normalized(&s), text::normalize(&s), "{s}");
+        }
+        for s in ["济南市（历下）", "ＡＢＣ", "a b", "[x]", "\u{3000}中", "e\u{301}"] {
+            assert!(matches!(normalized(s), Cow::Owned(_)), "{s}");
+            assert_eq!(normalized(s), text::normalize(s));
+        }
+    }
 }

@@ -4,7 +4,9 @@
 use crate::builtins;
 use crate::facts::{lit_value, Facts};
 use crate::value::{Cause, Value};
-use prereview_dsl::ir::{ArithOp, Builtin, CmpOp, Ir, Procedure, QuantKind, RuleSet, TableData};
+use prereview_dsl::ir::{
+    ArithOp, Builtin, CmpOp, Ir, Lit, Procedure, QuantKind, RuleSet, TableData,
+};
 use prereview_model::report::{Evidence, EvidenceSource};
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -33,9 +35,42 @@ macro_rules! known {
 }
 
 impl<'a> Ctx<'a> {
+    /// Resolves a path (the form, documents, parameters, locals, the submission
+    /// date, and fields of these) to the value it names, cloning nothing. `None`
+    /// for other expressions, or when a step is not a record (the general path
+    /// then reports it). Only for the fast pass: reads are not recorded as evidence.
+    fn place(&self, ir: &Ir) -> Option<&Value> {
+        debug_assert!(self.evidence.is_none());
+        match ir {
+            Ir::Local(s) => Some(&self.frame[*s as usize]),
+            Ir::Form => Some(&self.facts.form),
+            Ir::Docs(k) => Some(&self.facts.docs[*k as usize]),
+            Ir::Param(i) => Some(&self.params[*i as usize]),
+            Ir::SubmittedAt => Some(&self.facts.submitted_at),
+            Ir::Field(base, i) => match self.place(base)? {
+                // As `known!`: a field of an unknown record is that unknown.
+                u @ Value::Unknown(_) => Some(u),
+                Value::Record(r) => Some(&r.fields[*i as usize]),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// [`Ctx::place`] when not gathering evidence.
+    #[inline]
+    fn fast_place(&self, ir: &Ir) -> Option<&Value> {
+        if self.evidence.is_none() {
+            self.place(ir)
+        } else {
+            None
+        }
+    }
+
     pub fn eval(&mut self, ir: &Ir) -> Value {
         match ir {
             Ir::Lit(l) => lit_value(l),
+            Ir::SubmittedAt if self.evidence.is_none() => self.facts.submitted_at.clone(),
             Ir::SubmittedAt => {
                 let v = self.facts.submitted_at.clone();
                 self.note(
@@ -65,6 +100,10 @@ impl<'a> Ctx<'a> {
             },
             Ir::Local(s) => self.frame[*s as usize].clone(),
             Ir::Field(base, i) => {
+                // Fast pass: walk the path by reference, clone only the field read.
+                if let Some(v) = self.fast_place(ir) {
+                    return v.clone();
+                }
                 let b = known!(self.eval(base));
                 match b {
                     Value::Record(r) => {
@@ -146,7 +185,31 @@ impl<'a> Ctx<'a> {
                 }
             }
             Ir::Cmp(op, a, b) => {
+                // Fast pass: compare paths and literals in place, without cloning.
+                if let Some(x) = self.fast_place(a) {
+                    if let Value::Unknown(c) = x {
+                        return Value::Unknown(c.clone());
+                    }
+                    if let Ir::Lit(l) = &**b {
+                        return compare_lit(*op, x, l);
+                    }
+                    if let Some(y) = self.place(b) {
+                        return match y {
+                            Value::Unknown(c) => Value::Unknown(c.clone()),
+                            y => compare(*op, x, y),
+                        };
+                    }
+                }
                 let a = known!(self.eval(a));
+                if let Ir::Lit(l) = &**b {
+                    return compare_lit(*op, &a, l);
+                }
+                if let Some(y) = self.fast_place(b) {
+                    return match y {
+                        Value::Unknown(c) => Value::Unknown(c.clone()),
+                        y => compare(*op, &a, y),
+                    };
+                }
                 let b = known!(self.eval(b));
                 compare(*op, &a, &b)
             }
@@ -157,13 +220,21 @@ impl<'a> Ctx<'a> {
                         return self.eval(b);
                     };
                     return match &a {
-                        Value::Text(s) => Value::Bool(
-                            table
-                                .set
-                                .contains(&prereview_validators::text::normalize(s)),
-                        ),
+                        Value::Text(s) => {
+                            Value::Bool(table.set.contains(&*builtins::normalized(s)))
+                        }
                         _ => type_bug(),
                     };
+                }
+                // A list of literals: no unknowns possible, compare in place.
+                if let Ir::List(items) = &**b {
+                    if items.iter().all(|i| matches!(i, Ir::Lit(_))) {
+                        return Value::Bool(
+                            items
+                                .iter()
+                                .any(|i| matches!(i, Ir::Lit(l) if same_lit(&a, l))),
+                        );
+                    }
                 }
                 let Value::List(items) = known!(self.eval(b)) else {
                     return type_bug();
@@ -306,20 +377,22 @@ impl<'a> Ctx<'a> {
                 let Value::Text(text) = text else {
                     return type_bug();
                 };
-                let norm = prereview_validators::text::normalize(&text);
+                let norm = builtins::normalized(&text);
                 let hit: Option<String> = match &args[1] {
                     Ir::Table(t) => match self.tables[*t as usize] {
+                        // `contains_any` only asks whether there is a match.
+                        Some(table) if b == Builtin::ContainsAny => {
+                            return Value::Bool(table.automaton.is_match(&*norm))
+                        }
                         Some(table) => table
                             .automaton
-                            .find(&norm)
+                            .find(&*norm)
                             .map(|m| table.entries[m.pattern().as_usize()].clone()),
                         None => return self.eval(&args[1]),
                     },
                     other => match known!(self.eval(other)) {
                         Value::List(items) => items.iter().find_map(|w| match w {
-                            Value::Text(w)
-                                if norm.contains(&prereview_validators::text::normalize(w)) =>
-                            {
+                            Value::Text(w) if norm.contains(&*builtins::normalized(w)) => {
                                 Some(w.to_string())
                             }
                             _ => None,
@@ -333,6 +406,20 @@ impl<'a> Ctx<'a> {
                     Value::Text(hit.unwrap_or_default().into())
                 }
             }
+            Builtin::Contains | Builtin::StartsWith | Builtin::EndsWith | Builtin::SameText
+                if matches!(args.get(1), Some(Ir::Lit(Lit::Text(_)))) =>
+            {
+                // Text against a literal (`contains(o.position, "董事")`): compare
+                // in place rather than clone the literal shared by every thread.
+                let Some(Ir::Lit(l @ Lit::Text(lit))) = args.get(1) else {
+                    return type_bug();
+                };
+                let a = known!(self.eval(&args[0]));
+                match &a {
+                    Value::Text(t) => builtins::text_pair(b, t, lit),
+                    _ => builtins::call(b, &[a, lit_value(l)], self.today()),
+                }
+            }
             _ => {
                 // Strict functions: any unknown argument makes the result unknown.
                 let mut vals: [Value; 3] =
@@ -340,19 +427,22 @@ impl<'a> Ctx<'a> {
                 for (i, a) in args.iter().enumerate().take(3) {
                     vals[i] = known!(self.eval(a));
                 }
-                let today = match &self.facts.submitted_at {
-                    Value::Date(d) => Some(*d),
-                    _ => None,
-                };
-                builtins::call(b, &vals[..args.len().min(3)], today)
+                builtins::call(b, &vals[..args.len().min(3)], self.today())
             }
+        }
+    }
+
+    /// The submission date, the day identifiers are judged on.
+    fn today(&self) -> Option<chrono::NaiveDate> {
+        match &self.facts.submitted_at {
+            Value::Date(d) => Some(*d),
+            _ => None,
         }
     }
 
     /// The document of `kind` belonging to the person with ID number `id`: by the
     /// attachment's subject, else by the ID number printed on the document.
     pub fn doc_of(&mut self, kind: usize, id: &str) -> Value {
-        let want = prereview_validators::text::compact_code(id);
         let Value::List(docs) = &self.facts.docs[kind] else {
             return type_bug();
         };
@@ -362,16 +452,14 @@ impl<'a> Ctx<'a> {
             let Value::Record(r) = d else { continue };
             let subject_idx = r.fields.len() - 1;
             if let Value::Text(s) = &r.fields[subject_idx] {
-                if prereview_validators::text::compact_code(s) == want {
+                if same_code(s, id) {
                     return d.clone();
                 }
                 continue;
             }
             if let Some(f) = id_field {
                 match &r.fields[f as usize] {
-                    Value::Text(s) if prereview_validators::text::compact_code(s) == want => {
-                        return d.clone()
-                    }
+                    Value::Text(s) if same_code(s, id) => return d.clone(),
                     Value::Unknown(c) => {
                         doubtful.get_or_insert_with(|| c.clone());
                     }
@@ -429,6 +517,64 @@ fn type_bug() -> Value {
     Value::unknown("", "内部错误：类型不符（请报告此规则）", false)
 }
 
+/// `compact_code(a) == compact_code(b)`, without allocating for ASCII input (ID
+/// numbers as typed and as read).
+fn same_code(a: &str, b: &str) -> bool {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return prereview_validators::text::compact_code(a)
+            == prereview_validators::text::compact_code(b);
+    }
+    // The ASCII path of `compact_code`: whitespace and `-` dropped, brackets
+    // unified, upper-cased.
+    fn canon(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes()
+            .filter(|&c| !(c as char).is_whitespace() && c != b'-')
+            .map(|c| match c {
+                b'[' | b'{' => b'(',
+                b']' | b'}' => b')',
+                c => c.to_ascii_uppercase(),
+            })
+    }
+    canon(a).eq(canon(b))
+}
+
+/// `same` of a value and a literal (what `In` over a list of literals does).
+fn same_lit(a: &Value, l: &Lit) -> bool {
+    match (a, l) {
+        (Value::Bool(x), Lit::Bool(y)) => x == y,
+        (Value::Number(x), Lit::Number(y)) => x == y,
+        (Value::Money(x), Lit::Money(y)) => x == y,
+        (Value::Date(x), Lit::Date(y)) => x == y,
+        (Value::Text(x), Lit::Text(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// [`compare`] with a literal right-hand side, without making a value of it.
+fn compare_lit(op: CmpOp, a: &Value, l: &Lit) -> Value {
+    let ord: Option<Ordering> = match (a, l) {
+        (Value::Number(x), Lit::Number(y)) => x.partial_cmp(y),
+        (Value::Money(x), Lit::Money(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Lit::Date(y)) => Some(x.cmp(y)),
+        (Value::Text(x), Lit::Text(y)) => Some((**x).cmp(&**y)),
+        (Value::Bool(x), Lit::Bool(y)) => Some(x.cmp(y)),
+        _ => None,
+    };
+    let Some(ord) = ord else { return type_bug() };
+    ordered(op, ord)
+}
+
+fn ordered(op: CmpOp, ord: Ordering) -> Value {
+    Value::Bool(match op {
+        CmpOp::Eq => ord == Ordering::Equal,
+        CmpOp::Ne => ord != Ordering::Equal,
+        CmpOp::Lt => ord == Ordering::Less,
+        CmpOp::Le => ord != Ordering::Greater,
+        CmpOp::Gt => ord == Ordering::Greater,
+        CmpOp::Ge => ord != Ordering::Less,
+    })
+}
+
 pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Value {
     let ord: Option<Ordering> = match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
@@ -439,14 +585,7 @@ pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Value {
         _ => None,
     };
     let Some(ord) = ord else { return type_bug() };
-    Value::Bool(match op {
-        CmpOp::Eq => ord == Ordering::Equal,
-        CmpOp::Ne => ord != Ordering::Equal,
-        CmpOp::Lt => ord == Ordering::Less,
-        CmpOp::Le => ord != Ordering::Greater,
-        CmpOp::Gt => ord == Ordering::Greater,
-        CmpOp::Ge => ord != Ordering::Less,
-    })
+    ordered(op, ord)
 }
 
 fn arith(op: ArithOp, a: &Value, b: &Value) -> Value {

@@ -221,7 +221,12 @@ impl Engine {
         for rule in self.rules_in_force(p, &facts) {
             let mut decided: Vec<(Decision, Vec<Value>)> = Vec::new();
             run_rule(&mut ctx, rule, &mut |ctx, d| {
-                decided.push((d.clone(), ctx.frame.clone()))
+                // Passes are not explained: no need to keep their bindings.
+                let frame = match d {
+                    Decision::Pass | Decision::NotApplicable => Vec::new(),
+                    _ => ctx.frame.clone(),
+                };
+                decided.push((d.clone(), frame))
             });
             for (decision, frame) in decided {
                 findings.push(explain(&mut ctx, rule, decision, frame));
