@@ -29,6 +29,10 @@ pub struct EngineConfig {
     /// Page segmentation mode (Tesseract `--psm`): 6 = one uniform block,
     /// 3 = automatic, 11 = sparse text.
     pub psm: u8,
+    /// A second page segmentation mode for documents the first one left
+    /// fields unread in (3 drops short isolated labels like a spaced-out
+    /// 名    称; 6 loses tables): the fields still missing are taken from it.
+    pub fallback_psm: Option<u8>,
     /// The `tessdata` folder; `None` uses Tesseract's default (or `TESSDATA_PREFIX`).
     #[serde(skip)]
     pub tessdata: Option<PathBuf>,
@@ -41,6 +45,7 @@ impl Default for EngineConfig {
         EngineConfig {
             languages: "chi_sim".into(),
             psm: 3,
+            fallback_psm: Some(6),
             tessdata: None,
             variables: vec![
                 // Inverted-text retries cost time and our pages are dark on light.
@@ -128,6 +133,7 @@ impl Engine {
     pub fn recognize(
         &mut self,
         img: &image::GrayImage,
+        psm: u8,
     ) -> Result<Vec<crate::words::Word>, EngineError> {
         let t = self.take()?;
         let (w, h) = img.dimensions();
@@ -138,7 +144,7 @@ impl Engine {
             // Our images carry no DPI; 300 matches the text sizes we scale to
             // and silences Tesseract's "invalid resolution" warning.
             .set_source_resolution(300);
-        t.set_page_seg_mode(psm_of(self.config.psm));
+        t.set_page_seg_mode(psm_of(psm));
         let mut t = t.recognize().map_err(|e| err(&e))?;
         let tsv = t.get_tsv_text(0).map_err(|e| err(&e))?;
         self.tess = Some(t);
@@ -151,6 +157,7 @@ pub fn read_page(
     engine: &mut Engine,
     bytes: &[u8],
     page: u32,
+    psm: u8,
     limits: &ImageLimits,
     pre: &Preprocess,
 ) -> Result<PageWords, EngineError> {
@@ -158,7 +165,7 @@ pub fn read_page(
     let (w, h) = decoded.image.dimensions();
     let (img, transform) = preprocess::prepare(&decoded.image, pre);
     drop(decoded);
-    let words = engine.recognize(&img)?;
+    let words = engine.recognize(&img, psm)?;
     Ok(PageWords {
         page,
         width: w,
@@ -176,6 +183,7 @@ enum Msg {
 struct Job {
     bytes: Arc<Vec<u8>>,
     page: u32,
+    psm: u8,
     reply: SyncSender<Msg>,
     abandoned: Arc<AtomicBool>,
 }
@@ -246,12 +254,13 @@ impl Pool {
 
     /// Reads one encoded page on a worker, waiting at most the page time limit
     /// once a worker has started it.
-    pub fn read(&self, bytes: Arc<Vec<u8>>, page: u32) -> Result<PageWords, EngineError> {
+    pub fn read(&self, bytes: Arc<Vec<u8>>, page: u32, psm: u8) -> Result<PageWords, EngineError> {
         let (reply, rx) = mpsc::sync_channel(2);
         let abandoned = Arc::new(AtomicBool::new(false));
         let job = Job {
             bytes,
             page,
+            psm,
             reply,
             abandoned: Arc::clone(&abandoned),
         };
@@ -297,6 +306,7 @@ fn worker(shared: Arc<Shared>) {
                 &mut engine,
                 &job.bytes,
                 job.page,
+                job.psm,
                 &shared.limits,
                 &shared.pre,
             )

@@ -148,6 +148,11 @@ impl Reader {
     /// The words of every page of an image or scanned PDF; from the cache
     /// when the same bytes were read before with the same settings.
     pub fn ocr_pages(&self, path: &Path) -> Result<Vec<PageWords>, OcrError> {
+        self.ocr_pages_psm(path, self.settings.engine.psm)
+    }
+
+    /// [`Reader::ocr_pages`] with another page segmentation mode.
+    pub fn ocr_pages_psm(&self, path: &Path, psm: u8) -> Result<Vec<PageWords>, OcrError> {
         let meta = std::fs::metadata(path)
             .map_err(|e| OcrError::Io(format!("{}: {e}", path.display())))?;
         if meta.len() > self.settings.limits.max_file_bytes {
@@ -182,7 +187,7 @@ impl Reader {
         } else {
             vec![Arc::new(bytes)]
         };
-        let pages = self.ocr_encoded(page_bytes)?;
+        let pages = self.ocr_encoded_psm(page_bytes, psm)?;
         if let (Some(c), Some(k)) = (&self.cache, &key) {
             if let Err(e) = c.put(k, &pages) {
                 eprintln!(
@@ -196,10 +201,18 @@ impl Reader {
 
     /// OCRs encoded page images (PNG/JPEG/TIFF bytes), pages in parallel on the pool.
     pub fn ocr_encoded(&self, pages: Vec<Arc<Vec<u8>>>) -> Result<Vec<PageWords>, OcrError> {
+        self.ocr_encoded_psm(pages, self.settings.engine.psm)
+    }
+
+    fn ocr_encoded_psm(
+        &self,
+        pages: Vec<Arc<Vec<u8>>>,
+        psm: u8,
+    ) -> Result<Vec<PageWords>, OcrError> {
         self.pages_ocrd
             .fetch_add(pages.len(), std::sync::atomic::Ordering::Relaxed);
         let results: Vec<Result<PageWords, EngineError>> = if pages.len() == 1 {
-            vec![self.pool.read(Arc::clone(&pages[0]), 1)]
+            vec![self.pool.read(Arc::clone(&pages[0]), 1, psm)]
         } else {
             std::thread::scope(|s| {
                 let handles: Vec<_> = pages
@@ -207,7 +220,7 @@ impl Reader {
                     .enumerate()
                     .map(|(i, b)| {
                         let b = Arc::clone(b);
-                        s.spawn(move || self.pool.read(b, i as u32 + 1))
+                        s.spawn(move || self.pool.read(b, i as u32 + 1, psm))
                     })
                     .collect();
                 handles
@@ -236,13 +249,42 @@ impl Reader {
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match self.ocr_pages(path) {
-            Ok(pages) => {
-                let mut d = extract(&pages, spec, hints);
-                d.file = file;
-                d
+        let mut doc = match self.ocr_pages(path) {
+            Ok(pages) => extract(&pages, spec, hints),
+            Err(e) => return unreadable(file, spec, e.to_string()),
+        };
+        doc.file = file;
+        let missing = doc.fields.values().any(|f| f.value.is_none());
+        if let (true, Some(psm)) = (missing, self.settings.engine.fallback_psm) {
+            if psm != self.settings.engine.psm {
+                if let Ok(pages) = self.ocr_pages_psm(path, psm) {
+                    merge(&mut doc, extract(&pages, spec, hints));
+                }
             }
-            Err(e) => unreadable(file, spec, e.to_string()),
+        }
+        doc
+    }
+}
+
+/// Fills the fields `doc` left unread from a second reading. Where both read
+/// a value and they differ, the more confident one is kept at a confidence
+/// that says they disagreed.
+fn merge(doc: &mut ReadDocument, second: ReadDocument) {
+    for (name, f2) in second.fields {
+        let Some(f1) = doc.fields.get_mut(&name) else {
+            continue;
+        };
+        match (&f1.value, &f2.value) {
+            (None, Some(_)) => *f1 = f2,
+            (Some(a), Some(b)) if a != b => {
+                let low = f1.confidence.min(f2.confidence);
+                if f2.confidence > f1.confidence {
+                    *f1 = f2;
+                }
+                f1.confidence = (low * 0.8 * 1000.0).round() / 1000.0;
+                f1.reason = Some("两次识别结果不一致 (two readings disagree)".into());
+            }
+            _ => {}
         }
     }
 }

@@ -310,8 +310,43 @@ fn find_dates(t: &str) -> Vec<(String, usize)> {
     out
 }
 
+/// Whether a readable date stands in `s`.
+fn date_before(s: &str) -> bool {
+    find_dates(s).iter().any(|(d, _)| d != "长期")
+}
+
 fn parse_date_field(part: Option<RangePart>, t: &str) -> Result<Parsed, Failure> {
     let dates = find_dates(t);
+    // With one readable date in a range, which end it is depends on where it
+    // stands: a misread start (2025年?月28日) must not make the end the start.
+    if part.is_some() && dates.len() == 1 {
+        let norm = text::normalize(t);
+        let sep = norm.find(['至', '到', '~']);
+        let first_digit = norm.find(|c: char| c.is_ascii_digit() || c == '长');
+        let date_after_sep = match (sep, first_digit) {
+            (Some(sp), Some(d)) => {
+                // The readable date is the one after the separator when
+                // something date-like also stands before it.
+                let before_has_digit = norm[..sp].chars().any(|c| c.is_ascii_digit());
+                let after_has_digit = norm[sp..].chars().any(|c| c.is_ascii_digit() || c == '长');
+                before_has_digit && after_has_digit && d < sp && !date_before(&norm[..sp])
+            }
+            _ => false,
+        };
+        let wanted_end = part == Some(RangePart::End);
+        if date_after_sep != wanted_end || sep.is_none() && wanted_end {
+            return Err(format!(
+                "“{t}”中没有可识别的{}日期 (no date found for this end of the range)",
+                if wanted_end { "结束" } else { "开始" }
+            ));
+        }
+        let (d, fixes) = &dates[0];
+        return Ok(Parsed {
+            value: Value::String(d.clone()),
+            factor: 0.97f32.powi(*fixes as i32),
+            note: None,
+        });
+    }
     let pick = match part {
         None | Some(RangePart::Start) => dates.iter().find(|(d, _)| d != "长期"),
         Some(RangePart::End) => {
