@@ -535,12 +535,48 @@ fn dump(s: &Setup, path: &str) {
         let (ff, fp) = full.facts(fpi, input);
         writeln!(w, "{:?}", full.decide(fpi, &ff, &fp)).expect("write");
         for e in [&*s.engine, &full] {
-            let report = e.judge(input).expect("judge");
-            serde_json::to_writer(&mut w, &report).expect("write");
-            writeln!(w).expect("write");
+            for input in [input, &damaged(input, i)] {
+                let report = e.judge(input).expect("judge");
+                serde_json::to_writer(&mut w, &report).expect("write");
+                writeln!(w).expect("write");
+            }
         }
     }
     eprintln!("wrote {path}");
+}
+
+/// A copy of `input` with one defect of shape (missing, mistyped or unreadable
+/// values), to exercise the engine's unknowns in [`dump`].
+fn damaged(input: &SubmissionInput, i: usize) -> SubmissionInput {
+    use serde_json::json;
+    let mut d = input.clone();
+    let f = &mut d.form;
+    match i % 9 {
+        0 => {
+            f.as_object_mut()
+                .map(|o| o.remove("registered_capital_wan"));
+        }
+        1 => f["shareholders"][0]["deadline"] = json!("2024-13-01"),
+        2 => f["legal_representative"] = json!("x"),
+        3 => f["officers"][0]["position"] = json!(5),
+        4 => f["shareholders"] = json!({}),
+        5 => f["shareholders"][0]["subscribed_wan"] = json!("三十"),
+        6 => {
+            if let Some(doc) = d.documents.first_mut() {
+                doc.document.error = Some("文件损坏".into());
+            }
+        }
+        7 => {
+            if let Some(doc) = d.documents.first_mut() {
+                for field in doc.document.fields.values_mut() {
+                    field.value = None;
+                    field.reason = Some("未找到".into());
+                }
+            }
+        }
+        _ => d.submitted_at = Err("日期格式错误".into()),
+    }
+    d
 }
 
 /// Repeats one mode for a few seconds (for `perf record` or callgrind).

@@ -43,6 +43,16 @@ pub fn text_pair(b: Builtin, x: &str, y: &str) -> Value {
 }
 
 pub fn call(b: Builtin, args: &[Value], today: Option<NaiveDate>) -> Value {
+    const NONE: Value = Value::Bool(false);
+    let mut refs: [&Value; 3] = [&NONE; 3];
+    for (r, a) in refs.iter_mut().zip(args) {
+        *r = a;
+    }
+    call_refs(b, &refs[..args.len().min(3)], today)
+}
+
+/// [`call`] on borrowed arguments (the evaluator reads them in place).
+pub fn call_refs(b: Builtin, args: &[&Value], today: Option<NaiveDate>) -> Value {
     use Value::*;
     let today = today.unwrap_or(FALLBACK_TODAY);
     let undefined = |why: String| Value::unknown("", why, false);
@@ -151,12 +161,14 @@ pub fn call(b: Builtin, args: &[Value], today: Option<NaiveDate>) -> Value {
             Text(form.into())
         }
         (Builtin::Wan, [Number(n)]) => Money((n * 1_000_000.0).round() as i64),
-        (Builtin::Min, [a, b]) => {
-            less(a, b).map_or_else(|| a.clone(), |l| if l { a.clone() } else { b.clone() })
-        }
-        (Builtin::Max, [a, b]) => {
-            less(a, b).map_or_else(|| a.clone(), |l| if l { b.clone() } else { a.clone() })
-        }
+        (Builtin::Min, [a, b]) => less(a, b).map_or_else(
+            || (*a).clone(),
+            |l| if l { (*a).clone() } else { (*b).clone() },
+        ),
+        (Builtin::Max, [a, b]) => less(a, b).map_or_else(
+            || (*a).clone(),
+            |l| if l { (*b).clone() } else { (*a).clone() },
+        ),
         (Builtin::Abs, [Number(n)]) => Number(n.abs()),
         (Builtin::Year, [Date(d)]) => Number(chrono::Datelike::year(d) as f64),
         _ => undefined("内部错误：函数参数类型不符（请报告此规则）".into()),
@@ -247,7 +259,14 @@ mod tests {
             let s: String = [a, b, a].iter().collect();
             assert_eq!(normalized(&s), text::normalize(&s), "{s}");
         }
-        for s in ["济南市（历下）", "ＡＢＣ", "a b", "[x]", "\u{3000}中", "e\u{301}"] {
+        for s in [
+            "济南市（历下）",
+            "ＡＢＣ",
+            "a b",
+            "[x]",
+            "\u{3000}中",
+            "e\u{301}",
+        ] {
             assert!(matches!(normalized(s), Cow::Owned(_)), "{s}");
             assert_eq!(normalized(s), text::normalize(s));
         }

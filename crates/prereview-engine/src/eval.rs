@@ -111,18 +111,14 @@ impl<'a> Ctx<'a> {
                         if self.evidence.is_some() {
                             let name = &self.rs.records[r.schema as usize].fields[*i as usize].name;
                             let path = format!("{}.{}", r.origin.path, name);
-                            let source = match r
-                                .origin
-                                .sources
-                                .as_ref()
-                                .and_then(|s| s[*i as usize].clone())
-                            {
-                                Some(src) => EvidenceSource::Document(src),
-                                None if r.origin.path.starts_with("doc.") => {
-                                    EvidenceSource::Named("submission".into())
-                                }
-                                None => EvidenceSource::Named("form".into()),
-                            };
+                            let source =
+                                match r.origin.sources.as_ref().and_then(|s| s.get(*i as usize)) {
+                                    Some(src) => EvidenceSource::Document(src),
+                                    None if r.origin.path.starts_with("doc.") => {
+                                        EvidenceSource::Named("submission".into())
+                                    }
+                                    None => EvidenceSource::Named("form".into()),
+                                };
                             self.note(&path, &v, source);
                         }
                         v
@@ -360,12 +356,25 @@ impl<'a> Ctx<'a> {
         match b {
             // These look at unknowns themselves.
             Builtin::Present => {
+                if let Some(v) = self.fast_place(&args[0]) {
+                    return Value::Bool(!matches!(v, Value::Unknown(c) if c.absent));
+                }
                 let v = self.eval(&args[0]);
                 Value::Bool(!matches!(&v, Value::Unknown(c) if c.absent))
             }
-            Builtin::Known => Value::Bool(!self.eval(&args[0]).is_unknown()),
+            Builtin::Known => {
+                if let Some(v) = self.fast_place(&args[0]) {
+                    return Value::Bool(!v.is_unknown());
+                }
+                Value::Bool(!self.eval(&args[0]).is_unknown())
+            }
             Builtin::MissingDocuments => crate::requirements::missing(self),
             Builtin::DocOf(kind) => {
+                match self.fast_place(&args[0]) {
+                    Some(Value::Unknown(c)) => return Value::Unknown(c.clone()),
+                    Some(Value::Text(id)) => return self.find_doc(kind as usize, id),
+                    _ => {}
+                }
                 let id = known!(self.eval(&args[0]));
                 let Value::Text(id) = id else {
                     return type_bug();
@@ -422,12 +431,29 @@ impl<'a> Ctx<'a> {
             }
             _ => {
                 // Strict functions: any unknown argument makes the result unknown.
+                // Paths are read in place (fast pass); other arguments evaluated,
+                // in order, stopping at the first unknown.
+                let n = args.len().min(3);
                 let mut vals: [Value; 3] =
                     [Value::Bool(false), Value::Bool(false), Value::Bool(false)];
+                let mut in_place = [false; 3];
                 for (i, a) in args.iter().enumerate().take(3) {
+                    if let Some(v) = self.fast_place(a) {
+                        if let Value::Unknown(c) = v {
+                            return Value::Unknown(c.clone());
+                        }
+                        in_place[i] = true;
+                        continue;
+                    }
                     vals[i] = known!(self.eval(a));
                 }
-                builtins::call(b, &vals[..args.len().min(3)], self.today())
+                let mut refs: [&Value; 3] = [&vals[0], &vals[1], &vals[2]];
+                for i in 0..n {
+                    if in_place[i] {
+                        refs[i] = self.place(&args[i]).unwrap_or(&vals[i]);
+                    }
+                }
+                builtins::call_refs(b, &refs[..n], self.today())
             }
         }
     }
@@ -443,6 +469,16 @@ impl<'a> Ctx<'a> {
     /// The document of `kind` belonging to the person with ID number `id`: by the
     /// attachment's subject, else by the ID number printed on the document.
     pub fn doc_of(&mut self, kind: usize, id: &str) -> Value {
+        let v = self.find_doc(kind, id);
+        if self.evidence.is_some() && v.is_unknown() {
+            let path = format!("doc.{}", self.rs.documents[kind].kind);
+            self.note(&path, &v, EvidenceSource::Named("submission".into()));
+        }
+        v
+    }
+
+    /// [`Ctx::doc_of`] without recording evidence.
+    fn find_doc(&self, kind: usize, id: &str) -> Value {
         let Value::List(docs) = &self.facts.docs[kind] else {
             return type_bug();
         };
@@ -468,7 +504,7 @@ impl<'a> Ctx<'a> {
             }
         }
         let spec = &self.rs.documents[kind];
-        let v = match doubtful {
+        match doubtful {
             Some(c) => Value::Unknown(Arc::new(Cause {
                 path: c.path.clone(),
                 reason: format!("无法确定身份号码为 {id} 的{}：{}", spec.title, c.reason),
@@ -479,12 +515,7 @@ impl<'a> Ctx<'a> {
                 format!("未提交身份号码为 {id} 的{}", spec.title),
                 true,
             ),
-        };
-        if self.evidence.is_some() {
-            let path = format!("doc.{}", spec.kind);
-            self.note(&path, &v, EvidenceSource::Named("submission".into()));
         }
-        v
     }
 
     fn note(&mut self, path: &str, v: &Value, source: EvidenceSource) {

@@ -4,12 +4,11 @@
 //! confidence becomes `Unknown` with its cause here, once, so that the rules never
 //! see a silent default.
 
-use crate::value::{Origin, Record, Value, LONG_TERM};
+use crate::value::{DocSources, FieldSource, Origin, Record, Value, LONG_TERM};
 use chrono::NaiveDate;
 use prereview_dsl::ir::{Lit, RuleSet};
 use prereview_dsl::types::{RecordId, Type};
 use prereview_model::document::{FieldType, ReadDocument};
-use prereview_model::report::DocumentSource;
 use std::sync::Arc;
 
 /// A document as handed to the engine: what was read, and whose it is.
@@ -108,13 +107,12 @@ fn record_from_json(
         .fields
         .iter()
         .map(|f| {
-            let fpath = format!("{path}.{}", f.name);
-            let label = if f.title.is_empty() {
-                fpath.clone()
-            } else {
-                format!("{}（{fpath}）", f.title)
+            let at = At::Field {
+                parent: &path,
+                name: &f.name,
+                title: &f.title,
             };
-            field_from_json(rs, &f.ty, obj.get(&f.name), fpath, &label)
+            field_from_json(rs, &f.ty, obj.get(&f.name), &at)
         })
         .collect();
     Value::Record(Arc::new(Record {
@@ -127,22 +125,46 @@ fn record_from_json(
     }))
 }
 
-fn field_from_json(
-    rs: &RuleSet,
-    ty: &Type,
-    json: Option<&serde_json::Value>,
-    path: String,
-    label: &str,
-) -> Value {
+/// Where a form value sits. Its path and label are only spelled out when needed
+/// (an unknown's cause, a record's origin): most values are fine and need neither.
+enum At<'p> {
+    /// `{parent}.{name}`, labelled `{title}（{path}）` (or the path without a title).
+    Field {
+        parent: &'p str,
+        name: &'p str,
+        title: &'p str,
+    },
+    /// `{parent}[{index}]`, labelled with its path.
+    Item { parent: &'p str, index: usize },
+}
+
+impl At<'_> {
+    fn path(&self) -> String {
+        match self {
+            At::Field { parent, name, .. } => format!("{parent}.{name}"),
+            At::Item { parent, index } => format!("{parent}[{index}]"),
+        }
+    }
+    fn label(&self) -> String {
+        match self {
+            At::Field { title, .. } if !title.is_empty() => format!("{title}（{}）", self.path()),
+            _ => self.path(),
+        }
+    }
+}
+
+fn field_from_json(rs: &RuleSet, ty: &Type, json: Option<&serde_json::Value>, at: &At) -> Value {
     use serde_json::Value as J;
     let json = match json {
-        None | Some(J::Null) => return Value::unknown(path, format!("表单未填写{label}"), true),
+        None | Some(J::Null) => {
+            return Value::unknown(at.path(), format!("表单未填写{}", at.label()), true)
+        }
         Some(j) => j,
     };
     let mistyped = |want: &str| {
         Value::unknown(
-            path.clone(),
-            format!("{label}应为{want}，实为 {json}"),
+            at.path(),
+            format!("{}应为{want}，实为 {json}", at.label()),
             false,
         )
     };
@@ -173,21 +195,28 @@ fn field_from_json(
             _ => mistyped("是/否"),
         },
         Type::Date => match json {
-            J::String(s) => date_value(s)
-                .unwrap_or_else(|why| Value::unknown(path, format!("{label}“{s}”{why}"), false)),
+            J::String(s) => date_value(s).unwrap_or_else(|why| {
+                Value::unknown(at.path(), format!("{}“{s}”{why}", at.label()), false)
+            }),
             _ => mistyped("日期"),
         },
-        Type::Record(rid) => record_from_json(rs, *rid, Some(json), path.into()),
+        Type::Record(rid) => record_from_json(rs, *rid, Some(json), at.path().into()),
         Type::List(item) => match json {
             J::Array(items) => {
+                let path = at.path();
                 let values: Vec<Value> = items
                     .iter()
                     .enumerate()
-                    .map(|(i, it)| {
-                        let ipath = format!("{path}[{i}]");
-                        match &**item {
-                            Type::Record(rid) => record_from_json(rs, *rid, Some(it), ipath.into()),
-                            t => field_from_json(rs, t, Some(it), ipath.clone(), &ipath),
+                    .map(|(i, it)| match &**item {
+                        Type::Record(rid) => {
+                            record_from_json(rs, *rid, Some(it), format!("{path}[{i}]").into())
+                        }
+                        t => {
+                            let at = At::Item {
+                                parent: &path,
+                                index: i,
+                            };
+                            field_from_json(rs, t, Some(it), &at)
                         }
                     })
                     .collect();
@@ -205,12 +234,30 @@ fn date_value(s: &str) -> Result<Value, String> {
     if t == "长期" {
         return Ok(Value::Date(LONG_TERM));
     }
+    if let Some(d) = iso_date(t) {
+        return Ok(Value::Date(d));
+    }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Ok(Value::Date(d));
     }
     prereview_validators::date::parse_date(t)
         .map(Value::Date)
         .map_err(|e| format!("不是有效日期：{e}"))
+}
+
+/// `YYYY-MM-DD` exactly (the usual case), without chrono's format parser; other
+/// spellings are left to it.
+fn iso_date(t: &str) -> Option<NaiveDate> {
+    let b = t.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 fn document_record(
@@ -226,25 +273,26 @@ fn document_record(
     let mut fields = Vec::with_capacity(spec.fields.len() + 2);
     let mut sources = Vec::with_capacity(spec.fields.len() + 2);
     for f in &spec.fields {
-        let fpath = format!("{path}.{}", f.name);
-        let what = format!("{}{}", spec.title, f.title);
+        // Spelled out only for an unknown's cause.
+        let fpath = || format!("{path}.{}", f.name);
+        let what = || format!("{}{}", spec.title, f.title);
         let read = doc.fields.get(&f.name);
-        sources.push(read.map(|r| DocumentSource {
-            file: doc.file.clone(),
+        sources.push(read.map(|r| FieldSource {
             page: r.page,
             bbox: r.bbox,
             confidence: r.confidence,
         }));
         let value = if let Some(err) = &doc.error {
-            Value::unknown(fpath, format!("材料“{}”无法识别：{err}", doc.file), false)
+            Value::unknown(fpath(), format!("材料“{}”无法识别：{err}", doc.file), false)
         } else {
             match read {
-                None => Value::unknown(fpath, format!("{what}未识别到"), false),
+                None => Value::unknown(fpath(), format!("{}未识别到", what()), false),
                 Some(r) => match &r.value {
                     None => Value::unknown(
-                        fpath,
+                        fpath(),
                         format!(
-                            "{what}未能识别{}",
+                            "{}未能识别{}",
+                            what(),
                             r.reason
                                 .as_deref()
                                 .map(|x| format!("（{x}）"))
@@ -259,13 +307,13 @@ fn document_record(
                         };
                         if r.confidence < min {
                             Value::unknown(
-                                fpath,
-                                format!("{what}识别置信度 {:.2} 低于 {:.2}", r.confidence, min),
+                                fpath(),
+                                format!("{}识别置信度 {:.2} 低于 {:.2}", what(), r.confidence, min),
                                 false,
                             )
                         } else {
                             doc_value(f.ty, v).unwrap_or_else(|why| {
-                                Value::unknown(fpath, format!("{what}{why}"), false)
+                                Value::unknown(fpath(), format!("{}{why}", what()), false)
                             })
                         }
                     }
@@ -274,7 +322,8 @@ fn document_record(
         };
         fields.push(value);
     }
-    fields.push(Value::Text(doc.file.as_str().into()));
+    let file: Arc<str> = doc.file.as_str().into();
+    fields.push(Value::Text(file.clone()));
     sources.push(None);
     fields.push(match &d.subject {
         Some(s) => Value::Text(s.as_str().into()),
@@ -286,7 +335,10 @@ fn document_record(
         schema: rid.0,
         origin: Origin {
             path,
-            sources: Some(sources.into()),
+            sources: Some(DocSources {
+                file,
+                fields: sources.into(),
+            }),
         },
     }))
 }

@@ -137,6 +137,35 @@ pub struct Record {
 pub struct Origin {
     /// `form`, `form.shareholders[1]`, `doc.id_card[0]`.
     pub path: Arc<str>,
-    /// For documents: the source of each field (same order as `fields`).
-    pub sources: Option<Box<[Option<DocumentSource>]>>,
+    /// For documents: the file and where each field was read.
+    pub sources: Option<DocSources>,
+}
+
+/// Where a document's fields were read: the file once, and per field (same
+/// order as the record's `fields`) the page, box and confidence, if read.
+#[derive(Debug)]
+pub struct DocSources {
+    pub file: Arc<str>,
+    pub fields: Box<[Option<FieldSource>]>,
+}
+
+/// Where one document field was read.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSource {
+    pub page: Option<u32>,
+    pub bbox: Option<[u32; 4]>,
+    pub confidence: f32,
+}
+
+impl DocSources {
+    /// The evidence source of field `i`, if it was read.
+    pub fn get(&self, i: usize) -> Option<DocumentSource> {
+        let f = self.fields.get(i).copied().flatten()?;
+        Some(DocumentSource {
+            file: self.file.to_string(),
+            page: f.page,
+            bbox: f.bbox,
+            confidence: f.confidence,
+        })
+    }
 }
