@@ -50,6 +50,9 @@ impl Default for EngineConfig {
             variables: vec![
                 // Inverted-text retries cost time and our pages are dark on light.
                 ("tessedit_do_invert".into(), "0".into()),
+                // Tesseract's diagnostics ("Detected 53 diacritics") would
+                // otherwise go to our stderr.
+                ("debug_file".into(), "/dev/null".into()),
             ],
         }
     }

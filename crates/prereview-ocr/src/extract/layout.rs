@@ -60,24 +60,23 @@ pub fn build_lines(page: &PageWords) -> Vec<Line> {
     let mut order: Vec<usize> = (0..words.len()).filter(|&i| words[i].bbox[3] > 0).collect();
     let cy = |w: &Word| w.bbox[1] as f32 + w.bbox[3] as f32 / 2.0;
     order.sort_by(|&a, &b| cy(&words[a]).total_cmp(&cy(&words[b])));
-    // (y0, y1, members)
-    let mut groups: Vec<(u32, u32, Vec<usize>)> = Vec::new();
+    // (y0, y1, members, sum of centres, word heights). A word joins the line
+    // whose mean centre is within half a typical height of its own: tall
+    // boxes (a seal, two rows read as one word) must not chain rows together.
+    let mut groups: Vec<(u32, u32, Vec<usize>, f32, Vec<u32>)> = Vec::new();
     for i in order {
         let w = &words[i];
         let (wy0, wy1) = (w.bbox[1], w.bbox[1] + w.bbox[3]);
         let c = cy(w);
         let mut best: Option<(usize, f32)> = None;
-        for (g, (y0, y1, _)) in groups.iter().enumerate().rev().take(6) {
-            let overlap = wy1.min(*y1) as f32 - wy0.max(*y0) as f32;
-            let smaller = (wy1 - wy0).min(y1 - y0).max(1) as f32;
-            let gc = (*y0 + *y1) as f32 / 2.0;
-            if overlap / smaller >= 0.5
-                && (c >= *y0 as f32 && c <= *y1 as f32 || (gc >= wy0 as f32 && gc <= wy1 as f32))
-            {
-                let d = (gc - c).abs();
-                if best.is_none_or(|(_, bd)| d < bd) {
-                    best = Some((g, d));
-                }
+        for (g, (_, _, members, sum_c, hs)) in groups.iter().enumerate().rev().take(6) {
+            let gc = sum_c / members.len() as f32;
+            let mut sorted = hs.clone();
+            sorted.sort_unstable();
+            let gh = sorted[sorted.len() / 2] as f32;
+            let d = (gc - c).abs();
+            if d <= 0.5 * gh.min(w.bbox[3] as f32).max(1.0) && best.is_none_or(|(_, bd)| d < bd) {
+                best = Some((g, d));
             }
         }
         match best {
@@ -86,14 +85,16 @@ pub fn build_lines(page: &PageWords) -> Vec<Line> {
                 grp.0 = grp.0.min(wy0);
                 grp.1 = grp.1.max(wy1);
                 grp.2.push(i);
+                grp.3 += c;
+                grp.4.push(w.bbox[3]);
             }
-            None => groups.push((wy0, wy1, vec![i])),
+            None => groups.push((wy0, wy1, vec![i], c, vec![w.bbox[3]])),
         }
     }
-    groups.sort_by_key(|g| (g.0 + g.1) / 2);
+    groups.sort_by(|a, b| (a.3 / a.2.len() as f32).total_cmp(&(b.3 / b.2.len() as f32)));
     groups
         .into_iter()
-        .map(|(y0, y1, mut ws)| {
+        .map(|(y0, y1, mut ws, _, _)| {
             ws.sort_by_key(|&i| words[i].bbox[0]);
             make_line(words, ws, y0, y1)
         })
