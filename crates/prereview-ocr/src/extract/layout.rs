@@ -63,7 +63,8 @@ pub fn build_lines(page: &PageWords) -> Vec<Line> {
     // (y0, y1, members, sum of centres, word heights). A word joins the line
     // whose mean centre is within half a typical height of its own: tall
     // boxes (a seal, two rows read as one word) must not chain rows together.
-    let mut groups: Vec<(u32, u32, Vec<usize>, f32, Vec<u32>)> = Vec::new();
+    type Group = (u32, u32, Vec<usize>, f32, Vec<u32>);
+    let mut groups: Vec<Group> = Vec::new();
     for i in order {
         let w = &words[i];
         let (wy0, wy1) = (w.bbox[1], w.bbox[1] + w.bbox[3]);
@@ -75,7 +76,10 @@ pub fn build_lines(page: &PageWords) -> Vec<Line> {
             sorted.sort_unstable();
             let gh = sorted[sorted.len() / 2] as f32;
             let d = (gc - c).abs();
-            if d <= 0.5 * gh.min(w.bbox[3] as f32).max(1.0) && best.is_none_or(|(_, bd)| d < bd) {
+            // Tolerance from the line's typical height; a small box (a comma)
+            // joins by the line's measure, a tall one cannot widen it past 2×.
+            let tol = 0.5 * gh.max((w.bbox[3] as f32).min(2.0 * gh)).max(1.0);
+            if d <= tol && best.is_none_or(|(_, bd)| d < bd) {
                 best = Some((g, d));
             }
         }
