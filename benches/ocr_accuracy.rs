@@ -254,9 +254,13 @@ fn main() {
         variants.push(("+ sauvola k=0.2".into(), with(&|p| p.sauvola_k = Some(0.2))));
         variants.push(("line 30 px".into(), with(&|p| p.target_line_px = Some(30))));
         variants.push(("line 55 px".into(), with(&|p| p.target_line_px = Some(55))));
-        let mut psm3 = base.clone();
-        psm3.engine.psm = 3;
-        variants.push(("psm 3".into(), psm3));
+        let mut psm6 = base.clone();
+        psm6.engine.psm = 6;
+        psm6.engine.fallback_psm = None;
+        variants.push(("psm 6 only".into(), psm6));
+        let mut nofb = base.clone();
+        nofb.engine.fallback_psm = None;
+        variants.push(("psm 3 only (no fallback)".into(), nofb));
         let mut psm11 = base.clone();
         psm11.engine.psm = 11;
         variants.push(("psm 11".into(), psm11));
