@@ -192,16 +192,58 @@ fn items_of(rule: &prereview_dsl::ir::Rule, s: &Setup, i: usize) -> usize {
 }
 
 /// One timed pass; `f` returns a count so that nothing is optimised away.
-fn timed(f: impl FnOnce() -> usize) -> Duration {
+fn timed(f: impl FnOnce() -> usize) -> Timing {
+    let cpu = cpu_seconds();
     let t = Instant::now();
     black_box(f());
-    t.elapsed()
+    Timing {
+        wall: t.elapsed(),
+        cpu: cpu_seconds() - cpu,
+    }
+}
+
+/// Wall time and the process's CPU time (user + system) of one pass.
+#[derive(Clone, Copy)]
+struct Timing {
+    wall: Duration,
+    cpu: f64,
+}
+
+/// CPU seconds used by this process so far (Linux `/proc/self/stat`, 10 ms ticks),
+/// or NaN. Throughput per CPU second shows whether threads slow each other down
+/// even when other work on the machine takes the cores away.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return f64::NAN;
+    };
+    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    if f.len() == 2 {
+        (f[0] + f[1]) / 100.0
+    } else {
+        f64::NAN
+    }
+}
+
+/// The 1-minute load average (Linux), or `?`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }
 
 struct Row {
     label: &'static str,
     threads: usize,
     took: Duration,
+    cpu: f64,
 }
 
 fn summary(s: &Setup, threads: usize) {
@@ -213,15 +255,17 @@ fn summary(s: &Setup, threads: usize) {
     let engine = &*s.engine;
     let pi = s.pi;
     let mut rows = Vec::new();
-    let mut row = |label, threads, took| {
-        eprintln!("  {label}: {took:.2?}");
+    let mut row = |label, threads, t: Timing| {
+        eprintln!("  {label}: {:.2?}", t.wall);
         rows.push(Row {
             label,
             threads,
-            took,
+            took: t.wall,
+            cpu: t.cpu,
         })
     };
     eprintln!("timing {n} submissions per mode…");
+    let load_before = load_average();
 
     let mut out = Vec::with_capacity(64);
     row(
@@ -381,6 +425,7 @@ fn summary(s: &Setup, threads: usize) {
             .count()
     });
 
+    let load_after = load_average();
     let base = rows[0].took.as_secs_f64();
     println!();
     println!(
@@ -388,20 +433,30 @@ fn summary(s: &Setup, threads: usize) {
         rules::BENCH_RULES.len(),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    // Other work on the machine skews the parallel rows first: say how busy it was.
+    println!("1-minute load average: {load_before} before, {load_after} after the timings");
     println!(
-        "{:<42} {:>7} {:>9} {:>12} {:>14} {:>9} {:>13}",
-        "mode", "threads", "total s", "subs/s", "subs/s/thread", "µs/sub", "vs (a) 1 thr"
+        "{:<42} {:>7} {:>9} {:>12} {:>14} {:>12} {:>9} {:>13}",
+        "mode",
+        "threads",
+        "total s",
+        "subs/s",
+        "subs/s/thread",
+        "subs/CPU-s",
+        "µs/sub",
+        "vs (a) 1 thr"
     );
     for r in &rows {
         let secs = r.took.as_secs_f64();
         let rate = n as f64 / secs;
         println!(
-            "{:<42} {:>7} {:>9.3} {:>12.0} {:>14.0} {:>9.2} {:>12.3}x",
+            "{:<42} {:>7} {:>9.3} {:>12.0} {:>14.0} {:>12.0} {:>9.2} {:>12.3}x",
             r.label,
             r.threads,
             secs,
             rate,
             rate / r.threads as f64,
+            n as f64 / r.cpu,
             secs * 1e6 / n as f64,
             base / secs
         );
@@ -424,7 +479,7 @@ fn summary(s: &Setup, threads: usize) {
     );
     println!(
         "address::compare: {:.1} µs per call ({} form/lease address pairs); the full pack calls it once per lease or title deed",
-        address_took.as_secs_f64() * 1e6 / pairs.len().max(1) as f64,
+        address_took.wall.as_secs_f64() * 1e6 / pairs.len().max(1) as f64,
         pairs.len()
     );
     println!();
