@@ -244,7 +244,10 @@ pub static SIGNATURES: std::sync::LazyLock<Vec<Signature>> = std::sync::LazyLock
             returns: Some(Text),
             doc: "the organisation form an enterprise name ends with, or \"\"",
         },
-        Signature {
+            Signature { name: "name_core", builtin: Builtin::NameCore, params: Fixed(vec![Text]), returns: Some(Text), doc: "an enterprise name without its division prefix, bracketed division and organisation form (字号 + 行业)" },
+    Signature { name: "starts_with_division", builtin: Builtin::StartsWithDivision, params: Fixed(vec![Text]), returns: Some(Bool), doc: "the text starts with the name of a county-level or higher division" },
+    Signature { name: "uscc_semantic_misses", builtin: Builtin::UsccSemanticMisses, params: Fixed(vec![Text]), returns: Some(Number), doc: "how many GB 32100 semantic checks (department, category, region, GB 11714 code) a USCC misses" },
+Signature {
             name: "present",
             builtin: Builtin::Present,
             params: AnyOne,

@@ -160,6 +160,18 @@ pub fn call_refs(b: Builtin, args: &[&Value], today: Option<NaiveDate>) -> Value
                 .unwrap_or("");
             Text(form.into())
         }
+        (Builtin::NameCore, [Text(t)]) => Text(name_core(t).into()),
+        (Builtin::StartsWithDivision, [Text(t)]) => {
+            let n = normalized(t);
+            Bool(
+                divisions::contains_division_name(&n)
+                    .first()
+                    .is_some_and(|m| m.start == 0 && m.matched.chars().count() >= 2),
+            )
+        }
+        (Builtin::UsccSemanticMisses, [Text(t)]) => Number(f64::from(
+            prereview_validators::uscc::validate(t).semantic_misses,
+        )),
         (Builtin::Wan, [Number(n)]) => Money((n * 1_000_000.0).round() as i64),
         (Builtin::Min, [a, b]) => less(a, b).map_or_else(
             || (*a).clone(),
@@ -199,6 +211,28 @@ fn less(a: &Value, b: &Value) -> Option<bool> {
     }
 }
 
+/// An enterprise name without its division prefix, a bracketed division
+/// (`泉悦（济南）…`) and its organisation form: the 字号 and the industry words.
+fn name_core(name: &str) -> String {
+    let n = text::normalize(name);
+    let (region, _) = leading_region(name);
+    let mut core: &str = n.strip_prefix(region.as_str()).unwrap_or(&n);
+    if let Some(form) = ORG_FORMS.iter().find(|f| core.ends_with(*f)) {
+        core = &core[..core.len() - form.len()];
+    }
+    let mut out = String::with_capacity(core.len());
+    let mut depth = 0;
+    for c in core.chars() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The administrative divisions an enterprise name starts with (`济南市历下区`,
 /// `济南历下`), and whether they are legal there: a 市辖区 must come after its
 /// 设区的市 (企业名称登记管理规定 第7条).
@@ -211,17 +245,16 @@ fn leading_region(name: &str) -> (String, bool) {
         if m.start != end {
             break;
         }
-        // Among same-named divisions, prefer one under the previous division.
-        let pick = m
-            .divisions
-            .iter()
-            .find(|d| {
-                chain
-                    .last()
-                    .is_some_and(|p| d.parent.as_deref() == Some(p.code.as_str()))
-            })
-            .or_else(|| m.divisions.first())
-            .copied();
+        // A further division belongs to the prefix only when it lies inside the
+        // previous one (济南 → 历下); 济南青岛… has 青岛 as its 字号.
+        let pick = match chain.last() {
+            None => m.divisions.first().copied(),
+            Some(p) => m
+                .divisions
+                .iter()
+                .find(|d| d.parent.as_deref() == Some(p.code.as_str()))
+                .copied(),
+        };
         let Some(d) = pick else { break };
         region.push_str(&m.matched);
         end = m.end;
