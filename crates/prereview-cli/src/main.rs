@@ -208,6 +208,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             };
             if !quiet {
+                eprintln!("{}", pipeline.timings().summary());
                 eprintln!("{}", summary_line(&summary, &out));
             }
             Ok(ExitCode::from(summary.exit_code().clamp(0, 255) as u8))

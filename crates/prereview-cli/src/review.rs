@@ -8,7 +8,9 @@ use prereview_model::report::{verdict_of, Report};
 use prereview_ocr::{Hints, Reader, Settings};
 use prereview_submission::{LoadError, Submission};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 /// Why a submission could not be judged at all.
 #[derive(Debug)]
@@ -35,6 +37,34 @@ pub struct Pipeline {
     settings: Settings,
     /// Created on first use: a submission with `documents.json` needs no OCR.
     reader: OnceLock<Result<Reader, String>>,
+    timings: Timings,
+}
+
+/// Where the time went, summed over all submissions (nanoseconds of worker time).
+#[derive(Default)]
+pub struct Timings {
+    pub load: AtomicU64,
+    pub read: AtomicU64,
+    pub judge: AtomicU64,
+}
+
+impl Timings {
+    fn add(counter: &AtomicU64, since: Instant) {
+        counter.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    /// `reading documents 95.2% (40.1 s), judging 0.3%, loading 0.1%`.
+    pub fn summary(&self) -> String {
+        let [l, r, j] =
+            [&self.load, &self.read, &self.judge].map(|c| c.load(Ordering::Relaxed) as f64 / 1e9);
+        let total = (l + r + j).max(1e-9);
+        format!(
+            "worker time: reading documents {:.1}% ({r:.1} s), judging {:.1}% ({j:.3} s), loading {:.1}% ({l:.3} s)",
+            100.0 * r / total,
+            100.0 * j / total,
+            100.0 * l / total
+        )
+    }
 }
 
 impl Pipeline {
@@ -50,6 +80,10 @@ impl Pipeline {
         &self.engine
     }
 
+    pub fn timings(&self) -> &Timings {
+        &self.timings
+    }
+
     fn reader(&self) -> Result<&Reader, String> {
         self.reader
             .get_or_init(|| Reader::new(self.settings.clone()).map_err(|e| e.to_string()))
@@ -59,14 +93,19 @@ impl Pipeline {
 
     /// Reviews the submission in `dir`.
     pub fn review_dir(&self, dir: &Path) -> Result<Report, ReviewError> {
+        let started = Instant::now();
         let sub = prereview_submission::load(dir).map_err(ReviewError::Load)?;
+        Timings::add(&self.timings.load, started);
         self.engine
             .procedure_index(&sub.procedure)
             .map_err(|error| ReviewError::Judge {
                 submission: sub.id.clone(),
                 error,
             })?;
+        let started = Instant::now();
         let documents = self.read_documents(&sub);
+        Timings::add(&self.timings.read, started);
+        let started = Instant::now();
         let input = SubmissionInput {
             id: sub.id.clone(),
             procedure: sub.procedure.clone(),
@@ -88,6 +127,7 @@ impl Pipeline {
             }
         }
         report.verdict = verdict_of(&report.findings, !report.errors.is_empty());
+        Timings::add(&self.timings.judge, started);
         Ok(report)
     }
 
