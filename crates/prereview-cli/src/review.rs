@@ -73,6 +73,7 @@ impl Pipeline {
             engine: Engine::new(rules),
             settings,
             reader: OnceLock::new(),
+            timings: Timings::default(),
         }
     }
 
