@@ -5,16 +5,17 @@
 //!
 //! ```text
 //! cargo bench -p prereview-benches --bench ocr_accuracy -- [--dir DIR] [--per-kind N] [--seed S]
-//!     [--variants] [--psm N] [--only KIND] [--show-wrong]
+//!     [--variants] [--psm N] [--reread off|doubtful|all] [--no-bands] [--only KIND] [--show-wrong]
 //! ```
-//! Without `--dir`, generates `--per-kind` documents of every kind at every
-//! quality with `prereview-docgen` into a temporary folder. `--variants`
+//! Without `--dir` (or with an empty or missing one, which is then filled and
+//! kept, so that runs compare on the same documents), generates `--per-kind`
+//! documents of every kind at every quality with `prereview-docgen`. `--variants`
 //! repeats the run for each preprocessing variant (the table in the crate's
 //! report). Targets: ≥ 99 % clean, ≥ 95 % mild, ≥ 85 % heavy, and fewer than
 //! 1 in 200 fields wrong above the threshold.
 
 use prereview_model::document::{DocumentSpec, FieldType};
-use prereview_ocr::{default_threshold, specs, Hints, Preprocess, Reader, Settings};
+use prereview_ocr::{default_threshold, specs, Hints, Preprocess, Reader, Reread, Settings};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -220,16 +221,28 @@ fn main() {
     let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let flag = |name: &str| args.iter().any(|a| a == name);
     let tmp;
+    let per_kind: usize = opt("--per-kind").and_then(|v| v.parse().ok()).unwrap_or(4);
+    let seed: u64 = opt("--seed").and_then(|v| v.parse().ok()).unwrap_or(2025);
+    let generate = |into: &Path| {
+        let t = Instant::now();
+        prereview_docgen::generate_documents(into, per_kind, &prereview_docgen::Quality::ALL, seed)
+            .expect("generate documents");
+        eprintln!("generated {per_kind} per kind and quality in {:.1?}", t.elapsed());
+    };
     let dir = match opt("--dir") {
-        Some(d) => PathBuf::from(d),
+        // A missing or empty folder is filled first, so that several runs
+        // (variants measured one at a time) compare on the same documents.
+        Some(d) => {
+            let d = PathBuf::from(d);
+            if std::fs::read_dir(&d).map_or(true, |mut r| r.next().is_none()) {
+                std::fs::create_dir_all(&d).expect("create --dir");
+                generate(&d);
+            }
+            d
+        }
         None => {
-            let per_kind: usize = opt("--per-kind").and_then(|v| v.parse().ok()).unwrap_or(4);
-            let seed: u64 = opt("--seed").and_then(|v| v.parse().ok()).unwrap_or(2025);
             tmp = tempfile::tempdir().expect("tempdir");
-            let t = Instant::now();
-            prereview_docgen::generate_documents(tmp.path(), per_kind, &prereview_docgen::Quality::ALL, seed)
-                .expect("generate documents");
-            eprintln!("generated {per_kind} per kind and quality in {:.1?}", t.elapsed());
+            generate(tmp.path());
             tmp.path().to_path_buf()
         }
     };
@@ -241,6 +254,16 @@ fn main() {
     let mut base = Settings::default();
     if let Some(p) = opt("--psm").and_then(|v| v.parse().ok()) {
         base.engine.psm = p;
+    }
+    match opt("--reread").as_deref() {
+        Some("off") => base.reread = Reread::Off,
+        Some("doubtful") => base.reread = Reread::Doubtful,
+        Some("all") => base.reread = Reread::All,
+        Some(other) => panic!("--reread takes off, doubtful or all, not {other}"),
+        None => {}
+    }
+    if flag("--no-bands") {
+        base.band_pass = false;
     }
     let mut variants: Vec<(String, Settings)> = vec![("default".into(), base.clone())];
     if flag("--variants") {

@@ -232,6 +232,97 @@ fn small_ink(img: &GrayImage, max_side: u32) -> (Vec<bool>, u32, u32, f32) {
     (ink, src.width(), src.height(), f)
 }
 
+/// Horizontal bands of content `(y0, y1)` (pixels of `img`) separated by at
+/// least `min_gap` blank rows, each padded by up to `min_gap / 2`. Tesseract's
+/// page layout analysis sometimes drops a whole block (an ID card with a
+/// photo on a page with a second card); read alone, the band is found.
+pub fn content_bands(img: &GrayImage, min_gap: u32) -> Vec<(u32, u32)> {
+    let (ink, w, h, f) = local_ink(img, 1600);
+    if w == 0 || h == 0 {
+        return Vec::new();
+    }
+    // A row with a few specks of noise is still blank.
+    let blank_max = (w / 400).max(1);
+    let gap = ((min_gap as f32 * f).round() as u32).max(2);
+    let mut bands: Vec<(u32, u32)> = Vec::new();
+    let mut start: Option<u32> = None;
+    let mut last_ink = 0u32;
+    for y in 0..h {
+        let row = &ink[(y * w) as usize..((y + 1) * w) as usize];
+        let n = row.iter().filter(|&&b| b).count() as u32;
+        if n > blank_max {
+            match start {
+                Some(_) if y - last_ink > gap => {
+                    bands.push((start.unwrap_or(0), last_ink + 1));
+                    start = Some(y);
+                }
+                None => start = Some(y),
+                _ => {}
+            }
+            last_ink = y;
+        }
+    }
+    if let Some(s) = start {
+        bands.push((s, last_ink + 1));
+    }
+    let back = |v: u32| ((v as f32 / f).round() as u32).min(img.height());
+    let pad = min_gap / 2;
+    bands
+        .into_iter()
+        .map(|(a, b)| {
+            (
+                back(a).saturating_sub(pad),
+                (back(b) + pad).min(img.height()),
+            )
+        })
+        .filter(|(a, b)| b > a)
+        .collect()
+}
+
+/// Like [`small_ink`], but ink is what is clearly darker than its
+/// surroundings (a box mean), so that shading and grey card backgrounds on
+/// photographed pages are not ink.
+fn local_ink(img: &GrayImage, max_side: u32) -> (Vec<bool>, u32, u32, f32) {
+    let (w, h) = img.dimensions();
+    let f = (max_side as f32 / w.max(h).max(1) as f32).min(1.0);
+    let small;
+    let src = if f < 1.0 {
+        small = image::imageops::resize(
+            img,
+            ((w as f32 * f) as u32).max(1),
+            ((h as f32 * f) as u32).max(1),
+            image::imageops::FilterType::Triangle,
+        );
+        &small
+    } else {
+        img
+    };
+    let (w, h) = (src.width() as usize, src.height() as usize);
+    // Integral image for box means.
+    let mut sum = vec![0u64; (w + 1) * (h + 1)];
+    for y in 0..h {
+        let mut row = 0u64;
+        for x in 0..w {
+            row += src.get_pixel(x as u32, y as u32).0[0] as u64;
+            sum[(y + 1) * (w + 1) + x + 1] = sum[y * (w + 1) + x + 1] + row;
+        }
+    }
+    let r = 15usize;
+    let mut ink = vec![false; w * h];
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
+            let total = sum[y1 * (w + 1) + x1] + sum[y0 * (w + 1) + x0]
+                - sum[y0 * (w + 1) + x1]
+                - sum[y1 * (w + 1) + x0];
+            let mean = total as f32 / ((y1 - y0) * (x1 - x0)) as f32;
+            ink[y * w + x] = (src.get_pixel(x as u32, y as u32).0[0] as f32) + 30.0 < mean;
+        }
+    }
+    (ink, w as u32, h as u32, f)
+}
+
 /// Median height (pixels of `img`) of the text lines, from the horizontal
 /// projection profile: runs of rows containing ink. `None` for a blank page.
 pub fn estimate_line_height(img: &GrayImage) -> Option<f32> {
@@ -402,6 +493,23 @@ mod tests {
         } else {
             img
         }
+    }
+
+    #[test]
+    fn bands_split_at_wide_blank_gaps() {
+        let mut img = GrayImage::from_pixel(400, 600, Luma([250]));
+        for (y0, y1) in [(50u32, 70u32), (90, 110), (400, 420)] {
+            for y in y0..y1 {
+                for x in 40..360 {
+                    img.put_pixel(x, y, Luma([20]));
+                }
+            }
+        }
+        let b = content_bands(&img, 100);
+        assert_eq!(b.len(), 2, "{b:?}");
+        assert!(b[0].0 <= 50 && b[0].1 >= 110 && b[0].1 < 400, "{b:?}");
+        assert!(b[1].0 <= 400 && b[1].1 >= 420, "{b:?}");
+        assert!(content_bands(&GrayImage::from_pixel(50, 50, Luma([255])), 10).is_empty());
     }
 
     #[test]

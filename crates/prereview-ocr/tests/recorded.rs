@@ -209,3 +209,40 @@ fn missing_document_text_gives_reasons_not_panics() {
             .all(|f| f.value.is_none() && f.reason.is_some()));
     }
 }
+
+/// The region given for re-reading a value read on one line contains the
+/// value's box, and a value's region lies on the page it was read from.
+#[test]
+fn value_regions_cover_the_values_read() {
+    let mut checked = 0;
+    for c in cases() {
+        let s = spec(&c.kind);
+        let (doc, regions) = prereview_ocr::extract_with_regions(&c.pages, &s, &Hints::new());
+        for f in &s.fields {
+            let Some(r) = regions.get(&f.name) else {
+                continue;
+            };
+            let p = &c.pages[r.page];
+            let [px, py] = p.transform.processed;
+            assert!(r.rect[0] + r.rect[2] <= px && r.rect[1] + r.rect[3] <= py);
+            let rf = &doc.fields[&f.name];
+            let (Some(_), Some(b)) = (&rf.value, rf.bbox) else {
+                continue;
+            };
+            assert_eq!(rf.page, Some(p.page));
+            let o = p.to_original(r.rect);
+            // Rounding through the transform may move an edge by a pixel or two.
+            let inside = o[0] <= b[0] + 2
+                && o[1] <= b[1] + 2
+                && o[0] + o[2] + 2 >= b[0] + b[2]
+                && o[1] + o[3] + 2 >= b[1] + b[3];
+            assert!(
+                inside,
+                "{} {}: region {o:?} misses the value {b:?}",
+                c.name, f.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} regions checked");
+}

@@ -168,3 +168,44 @@ fn unreadable_documents_report_errors() {
             .all(|f| f.value.is_none() && f.reason.is_some()));
     }
 }
+
+/// A single line read with a whitelist: the ID number line of a committed
+/// scan (cut where the truth box says, with a margin) reads as the printed
+/// number, with a per-character confidence; the whitelist is cleared after,
+/// so the same engine still reads Chinese.
+#[test]
+fn line_reading_with_whitelist_then_without() {
+    let t = truth("clean_id_card_03.truth.json");
+    let page = image::open(img("clean_id_card_03.png"))
+        .unwrap()
+        .into_luma8();
+    let b: Vec<u32> = t["boxes"]["id_number"]["bbox"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    let crop =
+        image::imageops::crop_imm(&page, b[0] - 20, b[1] - 12, b[2] + 40, b[3] + 24).to_image();
+    let mut engine = prereview_ocr::engine::Engine::new(Default::default());
+    let r = engine.recognize_line(&crop, "0123456789X").unwrap();
+    assert_eq!(
+        r.text.replace(' ', ""),
+        t["fields"]["id_number"].as_str().unwrap()
+    );
+    assert!(
+        r.min_conf() > 0.5 && r.min_conf() <= 1.0,
+        "{}",
+        r.min_conf()
+    );
+    let nb: Vec<u32> = t["boxes"]["name"]["bbox"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    let name =
+        image::imageops::crop_imm(&page, nb[0] - 20, nb[1] - 12, nb[2] + 40, nb[3] + 24).to_image();
+    let r = engine.recognize_line(&name, "").unwrap();
+    assert!(!r.text.is_ascii(), "whitelist left set: {:?}", r.text);
+}

@@ -42,9 +42,33 @@ struct Span {
     parts: Vec<(usize, usize, usize)>,
 }
 
+/// Where a field's value stands (or, when it could not be read after its
+/// label, should stand) on a page: a rectangle of the *processed* image, for
+/// reading that line again on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueRegion {
+    /// Index into the pages given to [`extract_with_regions`].
+    pub page: usize,
+    /// `[x, y, width, height]` in processed-image pixels.
+    pub rect: [u32; 4],
+    /// Height of the text line, processed-image pixels.
+    pub line_height: u32,
+}
+
 /// Reads every field of `spec` from OCR'd pages. `file` of the result is empty
 /// (the caller knows it); `pages` is the page count.
 pub fn extract(pages: &[PageWords], spec: &DocumentSpec, hints: &Hints) -> ReadDocument {
+    extract_with_regions(pages, spec, hints).0
+}
+
+/// [`extract()`], also returning, by field name, the one-line region of each
+/// value read on a single line or left unread after a located label
+/// (multi-line values have none).
+pub fn extract_with_regions(
+    pages: &[PageWords],
+    spec: &DocumentSpec,
+    hints: &Hints,
+) -> (ReadDocument, BTreeMap<String, ValueRegion>) {
     // Label keys of every field, in the spec's order (earlier = preferred).
     // Printed labels of no field come after the fields' (index ≥ fields.len()).
     let label_keys: Vec<Vec<Vec<char>>> = spec
@@ -66,18 +90,69 @@ pub fn extract(pages: &[PageWords], spec: &DocumentSpec, hints: &Hints) -> ReadD
         })
         .collect();
     let mut fields = BTreeMap::new();
+    let mut regions = BTreeMap::new();
     for (fi, field) in spec.fields.iter().enumerate() {
         let hint = hints.get(&field.name).map(String::as_str);
-        let rf = read_field(&pls, fi, field, hint);
+        let (rf, region) = read_field(&pls, fi, field, hint);
+        if let Some(r) = region {
+            regions.insert(field.name.clone(), r);
+        }
         fields.insert(field.name.clone(), rf);
     }
-    ReadDocument {
+    let doc = ReadDocument {
         file: String::new(),
         kind: spec.kind.clone(),
         fields,
         pages: Some(pages.len() as u32),
         error: None,
+    };
+    (doc, regions)
+}
+
+/// The region to re-read for a value on `li` from char `a` (to `b` when the
+/// value was read). Identifiers and dates run on to the next label or the end
+/// of the line (the page pass may have cut them at a gap); text keeps its span.
+fn region_of(
+    pl: &PageLines,
+    pi: usize,
+    li: usize,
+    a: usize,
+    b: Option<usize>,
+    stops: &[&Hit],
+    extend: bool,
+) -> Option<ValueRegion> {
+    let line = &pl.lines[li];
+    let h = line.height();
+    let pw = pl.page.transform.processed[0];
+    let ph = pl.page.transform.processed[1];
+    let next_stop = stops
+        .iter()
+        .filter(|st| st.line == li && st.start >= b.unwrap_or(a).max(a))
+        .map(|st| word_box(line, st.start).0)
+        .min();
+    let x0 = if a < line.chars.len() {
+        word_box(line, a).0
+    } else {
+        line.chars.last().map_or(0, |c| c.bbox[0] + c.bbox[2])
     }
+    .saturating_sub(h / 2);
+    let x1 = match (b, extend) {
+        (Some(b), false) if b > a => word_box(line, b - 1).1 + h / 2,
+        _ => {
+            let line_end = line.chars.last().map_or(0, |c| c.bbox[0] + c.bbox[2]);
+            // An unread value may stand well right of what the page pass saw.
+            let reach = if b.is_some() { 2 * h } else { 12 * h };
+            next_stop.map_or(line_end + reach, |x| x.saturating_sub(h / 4))
+        }
+    }
+    .min(pw);
+    let y0 = line.y0.saturating_sub(h / 4);
+    let y1 = (line.y1 + h / 4).min(ph);
+    (x1 > x0 + h && y1 > y0).then_some(ValueRegion {
+        page: pi,
+        rect: [x0, y0, x1 - x0, y1 - y0],
+        line_height: h,
+    })
 }
 
 /// All label hits on a page: (field index, hit), nested hits removed.
@@ -112,7 +187,12 @@ fn page_hits(lines: &[Line], label_keys: &[Vec<Vec<char>>]) -> Vec<(usize, Hit)>
     all
 }
 
-fn read_field(pls: &[PageLines], fi: usize, field: &FieldSpec, hint: Option<&str>) -> ReadField {
+fn read_field(
+    pls: &[PageLines],
+    fi: usize,
+    field: &FieldSpec,
+    hint: Option<&str>,
+) -> (ReadField, Option<ValueRegion>) {
     // Candidate label hits of this field over all pages, best first.
     let mut cands: Vec<(usize, &Hit)> = Vec::new();
     for (pi, pl) in pls.iter().enumerate() {
@@ -124,7 +204,8 @@ fn read_field(pls: &[PageLines], fi: usize, field: &FieldSpec, hint: Option<&str
         );
     }
     cands.sort_by_key(|(pi, h)| (h.errors, h.label_index, !h.label_like, *pi, h.line, h.start));
-    let mut first_failure: Option<ReadField> = None;
+    let mut first_failure: Option<(ReadField, Option<ValueRegion>)> = None;
+    let extend = field.ty != prereview_model::document::FieldType::Text;
     for &(pi, hit) in cands.iter().take(8) {
         let pl = &pls[pi];
         let hits = &pl.hits;
@@ -149,7 +230,7 @@ fn read_field(pls: &[PageLines], fi: usize, field: &FieldSpec, hint: Option<&str
             .collect();
         let Some(span) = value_span(&pl.lines, hit, &stops, &ends, field.multiline) else {
             first_failure.get_or_insert_with(|| {
-                with_location(
+                let rf = with_location(
                     ReadField::missing(format!(
                         "“{}”标签后没有内容 (nothing after the label)",
                         field.title
@@ -158,9 +239,14 @@ fn read_field(pls: &[PageLines], fi: usize, field: &FieldSpec, hint: Option<&str
                     &Span {
                         parts: vec![(hit.line, hit.start, hit.end)],
                     },
-                )
+                );
+                (rf, region_of(pl, pi, hit.line, hit.end, None, &stops, true))
             });
             continue;
+        };
+        let region = match span.parts.as_slice() {
+            [(li, a, b)] => region_of(pl, pi, *li, *a, Some(*b), &stops, extend),
+            _ => None,
         };
         let text = span_text(&pl.lines, &span);
         let raw = span_raw(pl, &span);
@@ -183,23 +269,28 @@ fn read_field(pls: &[PageLines], fi: usize, field: &FieldSpec, hint: Option<&str
                 if rf.value.as_ref().is_some_and(|v| v.is_null()) {
                     rf.value = None;
                 }
-                return rf;
+                return (rf, region);
             }
             Err(why) => {
                 first_failure.get_or_insert_with(|| {
                     let mut rf = with_location(ReadField::missing(why), pl, &span);
                     rf.raw = Some(raw);
-                    rf
+                    let first = span.parts[0];
+                    let region = region_of(pl, pi, first.0, first.1, None, &stops, true);
+                    (rf, region)
                 });
             }
         }
     }
     first_failure.unwrap_or_else(|| {
-        ReadField::missing(format!(
-            "未找到“{}”（标签：{}） (label not found on the page)",
-            field.title,
-            field.labels.join("、")
-        ))
+        (
+            ReadField::missing(format!(
+                "未找到“{}”（标签：{}） (label not found on the page)",
+                field.title,
+                field.labels.join("、")
+            )),
+            None,
+        )
     })
 }
 
