@@ -208,7 +208,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             };
             if !quiet {
-                eprintln!("{}", pipeline.timings().summary());
+                eprintln!(
+                    "{}; {} document(s) from the cache",
+                    pipeline.timings().summary(),
+                    pipeline.cache_hits()
+                );
                 eprintln!("{}", summary_line(&summary, &out));
             }
             Ok(ExitCode::from(summary.exit_code().clamp(0, 255) as u8))

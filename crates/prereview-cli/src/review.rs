@@ -31,8 +31,63 @@ impl std::fmt::Display for ReviewError {
     }
 }
 
+/// Documents already read, by content: the SHA-256 of the file's bytes together
+/// with everything else that shapes the result (OCR settings, the document kind's
+/// declaration, the hints). A re-run with other rules re-reads no image.
+struct DocumentCache {
+    dir: std::path::PathBuf,
+    hits: AtomicU64,
+}
+
+impl DocumentCache {
+    fn key(
+        bytes: &[u8],
+        settings: &str,
+        spec: &prereview_model::document::DocumentSpec,
+        hints: &Hints,
+    ) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"prereview-document-v1\0");
+        h.update(Sha256::digest(bytes));
+        h.update(settings.as_bytes());
+        h.update(serde_json::to_vec(spec).unwrap_or_default());
+        h.update(serde_json::to_vec(hints).unwrap_or_default());
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn path(&self, key: &str) -> std::path::PathBuf {
+        self.dir.join(&key[..2]).join(format!("{key}.json"))
+    }
+
+    fn get(&self, key: &str) -> Option<ReadDocument> {
+        let text = std::fs::read(self.path(key)).ok()?;
+        let doc = serde_json::from_slice(&text).ok()?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(doc)
+    }
+
+    /// Written to a temporary file and renamed, so a killed run leaves no half entry.
+    fn put(&self, key: &str, doc: &ReadDocument) {
+        let path = self.path(key);
+        let Some(parent) = path.parent() else { return };
+        let tmp = parent.join(format!(".{key}.{}.tmp", std::process::id()));
+        let written = std::fs::create_dir_all(parent)
+            .and_then(|_| std::fs::write(&tmp, serde_json::to_vec(doc).unwrap_or_default()))
+            .and_then(|_| std::fs::rename(&tmp, &path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            eprintln!(
+                "prereview: cannot write the document cache in {}: {e}",
+                self.dir.display()
+            );
+        }
+    }
+}
+
 /// The stages wired together; shared by every batch worker.
 pub struct Pipeline {
+    cache: Option<DocumentCache>,
     engine: Engine,
     settings: Settings,
     /// Created on first use: a submission with `documents.json` needs no OCR.
@@ -68,8 +123,14 @@ impl Timings {
 }
 
 impl Pipeline {
-    pub fn new(rules: Arc<RuleSet>, settings: Settings) -> Self {
+    /// `settings.cache_dir`, when set, holds the documents read (see `DocumentCache`).
+    pub fn new(rules: Arc<RuleSet>, mut settings: Settings) -> Self {
+        let cache = settings.cache_dir.take().map(|dir| DocumentCache {
+            dir: dir.join("documents"),
+            hits: AtomicU64::new(0),
+        });
         Pipeline {
+            cache,
             engine: Engine::new(rules),
             settings,
             reader: OnceLock::new(),
@@ -83,6 +144,39 @@ impl Pipeline {
 
     pub fn timings(&self) -> &Timings {
         &self.timings
+    }
+
+    /// Documents taken from the cache instead of being read again.
+    pub fn cache_hits(&self) -> u64 {
+        self.cache
+            .as_ref()
+            .map_or(0, |c| c.hits.load(Ordering::Relaxed))
+    }
+
+    /// Reads one attachment, through the cache when there is one.
+    fn read_one(
+        &self,
+        reader: &Reader,
+        path: &Path,
+        spec: &prereview_model::document::DocumentSpec,
+        hints: &Hints,
+    ) -> ReadDocument {
+        let Some(cache) = &self.cache else {
+            return reader.read_document(path, spec, hints);
+        };
+        let Ok(bytes) = std::fs::read(path) else {
+            return reader.read_document(path, spec, hints);
+        };
+        let key = DocumentCache::key(&bytes, &reader.settings().fingerprint(), spec, hints);
+        if let Some(doc) = cache.get(&key) {
+            return doc;
+        }
+        let doc = reader.read_document(path, spec, hints);
+        // An error may be passing (a timeout on a busy machine): read it again next time.
+        if doc.error.is_none() {
+            cache.put(&key, &doc);
+        }
+        doc
     }
 
     fn reader(&self) -> Result<&Reader, String> {
@@ -174,7 +268,7 @@ impl Pipeline {
                                 if let Some(s) = &a.subject {
                                     hints.insert("id_number".into(), s.clone());
                                 }
-                                let mut d = reader.read_document(path, spec, &hints);
+                                let mut d = self.read_one(reader, path, spec, &hints);
                                 d.file = a.file.clone();
                                 d
                             }
