@@ -505,7 +505,7 @@ pub fn whitelist(f: &FieldSpec) -> String {
 /// about this height best).
 const CROP_LINE_PX: f32 = 48.0;
 
-/// A region of the processed image, scaled up to [`CROP_LINE_PX`] when
+/// A region of the processed image, scaled up to a 48 px line when
 /// smaller, with a white margin (Tesseract misreads characters touching the edge).
 pub fn crop_line(img: &GrayImage, r: &ValueRegion) -> GrayImage {
     let [x, y, w, h] = r.rect;
