@@ -153,25 +153,32 @@ impl Pipeline {
             .map_or(0, |c| c.hits.load(Ordering::Relaxed))
     }
 
-    /// Reads one attachment, through the cache when there is one.
+    /// Reads one attachment, through the cache when there is one. The OCR engines
+    /// are started only when a document is not in the cache.
     fn read_one(
         &self,
-        reader: &Reader,
         path: &Path,
         spec: &prereview_model::document::DocumentSpec,
         hints: &Hints,
+        file: &str,
     ) -> ReadDocument {
+        let read = || match self.reader() {
+            Ok(reader) => reader.read_document(path, spec, hints),
+            Err(e) => {
+                prereview_ocr::unreadable(file.to_string(), spec, format!("OCR 引擎不可用：{e}"))
+            }
+        };
         let Some(cache) = &self.cache else {
-            return reader.read_document(path, spec, hints);
+            return read();
         };
         let Ok(bytes) = std::fs::read(path) else {
-            return reader.read_document(path, spec, hints);
+            return read();
         };
-        let key = DocumentCache::key(&bytes, &reader.settings().fingerprint(), spec, hints);
+        let key = DocumentCache::key(&bytes, &self.settings.fingerprint(), spec, hints);
         if let Some(doc) = cache.get(&key) {
             return doc;
         }
-        let doc = reader.read_document(path, spec, hints);
+        let doc = read();
         // An error may be passing (a timeout on a busy machine): read it again next time.
         if doc.error.is_none() {
             cache.put(&key, &doc);
@@ -256,23 +263,13 @@ impl Pipeline {
                         prereview_ocr::unreadable(a.file.clone(), &rs.documents[k], why.clone())
                     }
                     (Some(k), Ok(path)) => {
-                        let spec = &rs.documents[k];
-                        match self.reader() {
-                            Err(e) => prereview_ocr::unreadable(
-                                a.file.clone(),
-                                spec,
-                                format!("OCR 引擎不可用：{e}"),
-                            ),
-                            Ok(reader) => {
-                                let mut hints = Hints::new();
-                                if let Some(s) = &a.subject {
-                                    hints.insert("id_number".into(), s.clone());
-                                }
-                                let mut d = self.read_one(reader, path, spec, &hints);
-                                d.file = a.file.clone();
-                                d
-                            }
+                        let mut hints = Hints::new();
+                        if let Some(s) = &a.subject {
+                            hints.insert("id_number".into(), s.clone());
                         }
+                        let mut d = self.read_one(path, &rs.documents[k], &hints, &a.file);
+                        d.file = a.file.clone();
+                        d
                     }
                 };
                 DocumentInput {
