@@ -50,16 +50,23 @@ fn same(ty: FieldType, got: &Value, want: &Value) -> bool {
         (Value::String(a), Value::String(b)) => {
             // docgen records 营业期限 (a text field) by its end: `2045-07-14` or
             // `长期`; the text `2025年07月15日至2045年07月14日` says the same.
-            let is_end = b == "长期" || prereview_validators::date::parse_date(b).is_ok_and(|_| b.len() == 10);
+            let is_end = b == "长期"
+                || prereview_validators::date::parse_date(b).is_ok_and(|_| b.len() == 10);
             if ty == FieldType::Text && is_end && !a.is_empty() {
                 if let Ok((_, end)) = prereview_validators::date::parse_validity(a) {
-                    let end = end.map_or("长期".to_string(), |d| d.format("%Y-%m-%d").to_string());
+                    let end =
+                        end.map_or("长期".to_string(), |d| d.format("%Y-%m-%d").to_string());
                     return &end == b;
                 }
             }
             if ty == FieldType::Text {
                 // Punctuation variants (，/, ；/;) are not reading errors a rule sees.
-                let k = |s: &str| -> String { normalize(s).chars().filter(|c| c.is_alphanumeric()).collect() };
+                let k = |s: &str| -> String {
+                    normalize(s)
+                        .chars()
+                        .filter(|c| c.is_alphanumeric())
+                        .collect()
+                };
                 k(a) == k(b)
             } else {
                 normalize(a) == normalize(b)
@@ -79,15 +86,21 @@ struct Doc {
 fn load_set(dir: &Path) -> Vec<Doc> {
     let mut out = Vec::new();
     for q in ["clean", "mild", "heavy"] {
-        let Ok(rd) = std::fs::read_dir(dir.join(q)) else { continue };
+        let Ok(rd) = std::fs::read_dir(dir.join(q)) else {
+            continue;
+        };
         let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
         files.sort();
         for f in files {
             if !f.to_string_lossy().ends_with(".truth.json") {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&f) else { continue };
-            let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
             let file = v["file"].as_str().unwrap_or_default();
             let fields: BTreeMap<String, Value> = v["fields"]
                 .as_object()
@@ -121,11 +134,15 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(d) = docs.get(i) else { break };
-                let Some(spec) = specs.iter().find(|s| s.kind == d.kind) else { continue };
+                let Some(spec) = specs.iter().find(|s| s.kind == d.kind) else {
+                    continue;
+                };
                 let got = reader.read_document(&d.path, spec, &Hints::new());
                 let mut t = Tally::default();
                 for f in &spec.fields {
-                    let Some(want) = d.fields.get(&f.name) else { continue };
+                    let Some(want) = d.fields.get(&f.name) else {
+                        continue;
+                    };
                     t.fields += 1;
                     let rf = got.fields.get(&f.name);
                     let v = rf.and_then(|r| r.value.clone());
@@ -161,7 +178,11 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
                         ));
                     }
                 }
-                by.lock().unwrap().entry((d.kind.clone(), d.quality.clone())).or_default().add(&t);
+                by.lock()
+                    .unwrap()
+                    .entry((d.kind.clone(), d.quality.clone()))
+                    .or_default()
+                    .add(&t);
             });
         }
     });
@@ -218,7 +239,12 @@ fn print(run: &Run, docs: usize) {
 fn main() {
     prereview_ocr::ensure_single_threaded_openmp();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let opt = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let flag = |name: &str| args.iter().any(|a| a == name);
     let tmp;
     let per_kind: usize = opt("--per-kind").and_then(|v| v.parse().ok()).unwrap_or(4);
@@ -227,7 +253,10 @@ fn main() {
         let t = Instant::now();
         prereview_docgen::generate_documents(into, per_kind, &prereview_docgen::Quality::ALL, seed)
             .expect("generate documents");
-        eprintln!("generated {per_kind} per kind and quality in {:.1?}", t.elapsed());
+        eprintln!(
+            "generated {per_kind} per kind and quality in {:.1?}",
+            t.elapsed()
+        );
     };
     let dir = match opt("--dir") {
         // A missing or empty folder is filled first, so that several runs

@@ -19,7 +19,9 @@ use std::time::Instant;
 
 fn cpu_seconds() -> f64 {
     // utime + stime of this process (all threads), from /proc/self/stat.
-    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
     let after = s.rsplit(')').next().unwrap_or("");
     let f: Vec<&str> = after.split_whitespace().collect();
     let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
@@ -58,7 +60,11 @@ fn run_reader(images: &[PathBuf], threads: usize) -> (f64, f64, usize) {
             });
         }
     });
-    (t.elapsed().as_secs_f64(), cpu_seconds() - cpu0, reader.engines_created())
+    (
+        t.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu0,
+        reader.engines_created(),
+    )
 }
 
 /// Wall seconds to run the `tesseract` CLI once per image, `jobs` at a time.
@@ -87,10 +93,15 @@ fn run_cli(images: &[PathBuf], jobs: usize, psm: u8, lang: &str) -> f64 {
 fn images_in(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for q in ["clean", "mild"] {
-        let Ok(rd) = std::fs::read_dir(dir.join(q)) else { continue };
+        let Ok(rd) = std::fs::read_dir(dir.join(q)) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
-            if matches!(p.extension().and_then(|x| x.to_str()), Some("png" | "jpg" | "jpeg" | "tif" | "tiff")) {
+            if matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("png" | "jpg" | "jpeg" | "tif" | "tiff")
+            ) {
                 out.push(p);
             }
         }
@@ -101,7 +112,12 @@ fn images_in(dir: &Path) -> Vec<PathBuf> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let opt = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     // Child mode: OCR with whatever OMP_THREAD_LIMIT the parent set; print CPU/page.
     if let Some(dir) = opt("--omp-probe") {
         let images = images_in(Path::new(&dir));
@@ -121,7 +137,10 @@ fn main() {
             prereview_docgen::generate_documents(
                 tmp.path(),
                 per_kind,
-                &[prereview_docgen::Quality::Clean, prereview_docgen::Quality::Mild],
+                &[
+                    prereview_docgen::Quality::Clean,
+                    prereview_docgen::Quality::Mild,
+                ],
                 seed,
             )
             .expect("generate");
@@ -144,7 +163,10 @@ fn main() {
     let (w1, c1, e1) = run_reader(&images, 1);
     let rss1 = rss_mib();
     let single = n as f64 / w1;
-    println!("single engine:      {single:.3} pages/s ({w1:.1} s, CPU {:.2} s/page, {e1} engine)", c1 / n as f64);
+    println!(
+        "single engine:      {single:.3} pages/s ({w1:.1} s, CPU {:.2} s/page, {e1} engine)",
+        c1 / n as f64
+    );
     let (wn, cn, en) = run_reader(&images, cores);
     let rssn = rss_mib();
     let all = n as f64 / wn;
@@ -170,7 +192,10 @@ fn main() {
             .output();
         if let Ok(o) = out {
             let s = String::from_utf8_lossy(&o.stdout);
-            let v: Vec<f64> = s.split_whitespace().filter_map(|t| t.parse().ok()).collect();
+            let v: Vec<f64> = s
+                .split_whitespace()
+                .filter_map(|t| t.parse().ok())
+                .collect();
             if v.len() == 3 && v[0] > 0.0 {
                 println!(
                     "OpenMP on (OMP_THREAD_LIMIT=64): {:.3} pages/s, CPU {:.2} s/page vs {:.2} s/page capped ({:.1}× the CPU)",

@@ -85,7 +85,6 @@ pub fn fold(ir: Ir) -> Ir {
 }
 
 fn cmp_lits(op: CmpOp, a: &Lit, b: &Lit) -> Option<bool> {
-    use std::cmp::Ordering;
     let ord = match (a, b) {
         (Lit::Number(x), Lit::Number(y)) => x.partial_cmp(y)?,
         (Lit::Money(x), Lit::Money(y)) => x.cmp(y),
@@ -94,14 +93,7 @@ fn cmp_lits(op: CmpOp, a: &Lit, b: &Lit) -> Option<bool> {
         (Lit::Bool(x), Lit::Bool(y)) => x.cmp(y),
         _ => return None,
     };
-    Some(match op {
-        CmpOp::Eq => ord == Ordering::Equal,
-        CmpOp::Ne => ord != Ordering::Equal,
-        CmpOp::Lt => ord == Ordering::Less,
-        CmpOp::Le => ord != Ordering::Greater,
-        CmpOp::Gt => ord == Ordering::Greater,
-        CmpOp::Ge => ord != Ordering::Less,
-    })
+    Some(op.holds(ord))
 }
 
 #[cfg(test)]

@@ -50,6 +50,8 @@ pub fn parse_module(text: &str, file: FileId) -> (Module, Vec<Diagnostic>) {
 }
 
 /// Parses a lone expression (used by tests and tools).
+// A diagnostic is only built on the error path; its size does not matter there.
+#[allow(clippy::result_large_err)]
 pub fn parse_expr(text: &str, file: FileId, offset: usize) -> Result<Expr, Diagnostic> {
     match RuleParser::parse(Rule::lone_expr, text) {
         Ok(mut pairs) => {

@@ -596,14 +596,7 @@ fn compare_lit(op: CmpOp, a: &Value, l: &Lit) -> Value {
 }
 
 fn ordered(op: CmpOp, ord: Ordering) -> Value {
-    Value::Bool(match op {
-        CmpOp::Eq => ord == Ordering::Equal,
-        CmpOp::Ne => ord != Ordering::Equal,
-        CmpOp::Lt => ord == Ordering::Less,
-        CmpOp::Le => ord != Ordering::Greater,
-        CmpOp::Gt => ord == Ordering::Greater,
-        CmpOp::Ge => ord != Ordering::Less,
-    })
+    Value::Bool(op.holds(ord))
 }
 
 pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Value {

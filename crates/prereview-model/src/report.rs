@@ -148,7 +148,11 @@ pub struct Report {
 /// The verdict from a list of findings (contract §2): any failed `reject` rule
 /// rejects; otherwise any review (or failed `review` rule) asks for a person.
 pub fn verdict_of(findings: &[Finding], has_errors: bool) -> Verdict {
-    let mut verdict = if has_errors { Verdict::Review } else { Verdict::Pass };
+    let mut verdict = if has_errors {
+        Verdict::Review
+    } else {
+        Verdict::Pass
+    };
     for f in findings {
         let v = match (f.outcome, f.severity) {
             (Outcome::Fail, Severity::Reject) => Verdict::Reject,

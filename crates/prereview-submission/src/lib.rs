@@ -18,7 +18,12 @@ pub enum LoadError {
     #[error("{file}: cannot read: {message}")]
     Unreadable { file: String, message: String },
     #[error("{file}:{line}:{column}: not valid JSON: {message}")]
-    NotJson { file: String, line: usize, column: usize, message: String },
+    NotJson {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
 }
@@ -59,39 +64,70 @@ pub fn load(dir: &Path) -> Result<Submission, LoadError> {
     let file = dir.join(SUBMISSION_FILE);
     let shown = file.display().to_string();
     if !file.is_file() {
-        return Err(LoadError::Missing { dir: dir.display().to_string() });
+        return Err(LoadError::Missing {
+            dir: dir.display().to_string(),
+        });
     }
-    let text = std::fs::read_to_string(&file).map_err(|e| LoadError::Unreadable { file: shown.clone(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(&file).map_err(|e| LoadError::Unreadable {
+        file: shown.clone(),
+        message: e.to_string(),
+    })?;
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| LoadError::NotJson {
         file: shown.clone(),
         line: e.line(),
         column: e.column(),
-        message: e.to_string().split(" at line").next().unwrap_or("").to_string(),
+        message: e
+            .to_string()
+            .split(" at line")
+            .next()
+            .unwrap_or("")
+            .to_string(),
     })?;
-    let obj = json.as_object().ok_or_else(|| LoadError::Invalid { file: shown.clone(), message: "the top level must be an object".into() })?;
+    let obj = json.as_object().ok_or_else(|| LoadError::Invalid {
+        file: shown.clone(),
+        message: "the top level must be an object".into(),
+    })?;
     let text_field = |name: &str| -> Result<String, LoadError> {
         match obj.get(name) {
             Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-            Some(serde_json::Value::String(_)) => Err(LoadError::Invalid { file: shown.clone(), message: format!("`{name}` is empty") }),
-            Some(other) => Err(LoadError::Invalid { file: shown.clone(), message: format!("`{name}` must be a string, found {other}") }),
-            None => Err(LoadError::Invalid { file: shown.clone(), message: format!("`{name}` is missing") }),
+            Some(serde_json::Value::String(_)) => Err(LoadError::Invalid {
+                file: shown.clone(),
+                message: format!("`{name}` is empty"),
+            }),
+            Some(other) => Err(LoadError::Invalid {
+                file: shown.clone(),
+                message: format!("`{name}` must be a string, found {other}"),
+            }),
+            None => Err(LoadError::Invalid {
+                file: shown.clone(),
+                message: format!("`{name}` is missing"),
+            }),
         }
     };
     let id = text_field("id")?;
     let procedure = text_field("procedure")?;
     let submitted_at = match obj.get("submitted_at") {
-        Some(serde_json::Value::String(s)) => {
-            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| format!("“{s}” is not an ISO date (YYYY-MM-DD)"))
-        }
-        Some(other) => Err(format!("`submitted_at` must be an ISO date string, found {other}")),
+        Some(serde_json::Value::String(s)) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| format!("“{s}” is not an ISO date (YYYY-MM-DD)")),
+        Some(other) => Err(format!(
+            "`submitted_at` must be an ISO date string, found {other}"
+        )),
         None => Err("`submitted_at` is missing".to_string()),
     };
     let form = match obj.get("form") {
         Some(f @ serde_json::Value::Object(_)) => f.clone(),
         Some(other) => {
-            return Err(LoadError::Invalid { file: shown, message: format!("`form` must be an object, found {other}") });
+            return Err(LoadError::Invalid {
+                file: shown,
+                message: format!("`form` must be an object, found {other}"),
+            });
         }
-        None => return Err(LoadError::Invalid { file: shown, message: "`form` is missing".into() }),
+        None => {
+            return Err(LoadError::Invalid {
+                file: shown,
+                message: "`form` is missing".into(),
+            })
+        }
     };
     let mut problems = Vec::new();
     let mut attachments = Vec::new();
@@ -102,7 +138,8 @@ pub fn load(dir: &Path) -> Result<Submission, LoadError> {
                 match attachment(dir, index, item) {
                     Ok(a) => {
                         if let Err(why) = &a.path {
-                            problems.push(format!("附件 attachments[{index}]（{}）：{why}", a.file));
+                            problems
+                                .push(format!("附件 attachments[{index}]（{}）：{why}", a.file));
                         }
                         attachments.push(a);
                     }
@@ -113,16 +150,45 @@ pub fn load(dir: &Path) -> Result<Submission, LoadError> {
         Some(other) => problems.push(format!("`attachments` 应为数组，实为 {other}")),
     }
     let documents_override = load_documents(dir, &mut problems)?;
-    Ok(Submission { dir: dir.to_path_buf(), id, procedure, submitted_at, form, attachments, problems, documents_override })
+    Ok(Submission {
+        dir: dir.to_path_buf(),
+        id,
+        procedure,
+        submitted_at,
+        form,
+        attachments,
+        problems,
+        documents_override,
+    })
 }
 
 fn attachment(dir: &Path, index: usize, item: &serde_json::Value) -> Result<Attachment, String> {
-    let obj = item.as_object().ok_or_else(|| format!("应为对象，实为 {item}"))?;
-    let kind = obj.get("kind").and_then(|k| k.as_str()).ok_or("缺少材料类型 kind")?.to_string();
-    let file = obj.get("file").and_then(|k| k.as_str()).ok_or("缺少文件名 file")?.to_string();
-    let subject = obj.get("subject").and_then(|s| s.as_str()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let obj = item
+        .as_object()
+        .ok_or_else(|| format!("应为对象，实为 {item}"))?;
+    let kind = obj
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .ok_or("缺少材料类型 kind")?
+        .to_string();
+    let file = obj
+        .get("file")
+        .and_then(|k| k.as_str())
+        .ok_or("缺少文件名 file")?
+        .to_string();
+    let subject = obj
+        .get("subject")
+        .and_then(|s| s.as_str())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     let path = resolve(dir, &file);
-    Ok(Attachment { index, kind, file, subject, path })
+    Ok(Attachment {
+        index,
+        kind,
+        file,
+        subject,
+        path,
+    })
 }
 
 /// Resolves an attachment path; refuses paths that leave the folder.
@@ -131,7 +197,11 @@ pub fn resolve(dir: &Path, file: &str) -> Result<PathBuf, String> {
     if file.is_empty() {
         return Err("文件名为空".into());
     }
-    if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
         return Err("文件路径超出申请材料目录（不得使用绝对路径或“..”），已拒绝读取".into());
     }
     let path = dir.join(rel);
@@ -146,13 +216,19 @@ pub fn resolve(dir: &Path, file: &str) -> Result<PathBuf, String> {
     }
 }
 
-fn load_documents(dir: &Path, problems: &mut Vec<String>) -> Result<Option<Vec<ReadDocument>>, LoadError> {
+fn load_documents(
+    dir: &Path,
+    problems: &mut Vec<String>,
+) -> Result<Option<Vec<ReadDocument>>, LoadError> {
     let file = dir.join(DOCUMENTS_FILE);
     if !file.is_file() {
         return Ok(None);
     }
     let shown = file.display().to_string();
-    let text = std::fs::read_to_string(&file).map_err(|e| LoadError::Unreadable { file: shown.clone(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(&file).map_err(|e| LoadError::Unreadable {
+        file: shown.clone(),
+        message: e.to_string(),
+    })?;
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
     enum Docs {
@@ -162,7 +238,11 @@ fn load_documents(dir: &Path, problems: &mut Vec<String>) -> Result<Option<Vec<R
     match serde_json::from_str::<Docs>(&text) {
         Ok(Docs::List(d)) | Ok(Docs::Wrapped { documents: d }) => Ok(Some(d)),
         Err(e) => {
-            problems.push(format!("{shown}:{}:{}: documents.json 格式错误，已忽略：{e}", e.line(), e.column()));
+            problems.push(format!(
+                "{shown}:{}:{}: documents.json 格式错误，已忽略：{e}",
+                e.line(),
+                e.column()
+            ));
             Ok(None)
         }
     }
@@ -212,7 +292,11 @@ mod tests {
     #[test]
     fn missing_id_is_a_load_error() {
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), SUBMISSION_FILE, r#"{"procedure": "x", "form": {}}"#);
+        write(
+            d.path(),
+            SUBMISSION_FILE,
+            r#"{"procedure": "x", "form": {}}"#,
+        );
         let e = load(d.path()).unwrap_err();
         assert!(e.to_string().contains("`id` is missing"), "{e}");
     }
@@ -232,14 +316,22 @@ mod tests {
         assert!(s.attachments[0].path.as_ref().unwrap_err().contains("超出"));
         assert!(s.attachments[1].path.as_ref().unwrap_err().contains("超出"));
         assert!(s.attachments[2].path.is_ok());
-        assert!(s.attachments[3].path.as_ref().unwrap_err().contains("不存在"));
+        assert!(s.attachments[3]
+            .path
+            .as_ref()
+            .unwrap_err()
+            .contains("不存在"));
         assert_eq!(s.problems.len(), 3);
     }
 
     #[test]
     fn a_bad_date_is_kept_as_a_problem_not_an_error() {
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), SUBMISSION_FILE, r#"{"id":"S1","procedure":"p","submitted_at":"2025-02-30","form":{},"attachments":[]}"#);
+        write(
+            d.path(),
+            SUBMISSION_FILE,
+            r#"{"id":"S1","procedure":"p","submitted_at":"2025-02-30","form":{},"attachments":[]}"#,
+        );
         let s = load(d.path()).unwrap();
         assert!(s.submitted_at.is_err());
     }
