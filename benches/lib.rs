@@ -321,7 +321,8 @@ pub mod company {
         } else if identifier {
             r.unit(0.92, 0.995)
         } else {
-            r.unit(0.84, 0.995)
+            // Above the rules' text threshold (0.90): trusted readings.
+            r.unit(0.91, 0.995)
         };
         let placed = r.chance(0.5);
         ReadField {
@@ -827,7 +828,8 @@ pub mod handwritten {
         pub property_certificates: usize,
     }
 
-    const MIN_TEXT: f32 = 0.80;
+    // As `rules/params.toml`: ocr_min_confidence, ocr_min_confidence_identifier.
+    const MIN_TEXT: f32 = 0.90;
     const MIN_IDENTIFIER: f32 = 0.90;
 
     fn read_text(d: &ReadDocument, name: &str, min: f32) -> Option<String> {
@@ -1190,9 +1192,6 @@ pub mod handwritten {
             need(Some(&f.legal_representative.id_number));
             for sh in f.shareholders.iter().filter(|sh| sh.kind == "natural") {
                 need(sh.id_number.as_deref());
-            }
-            for o in &f.officers {
-                need(Some(&o.id_number));
             }
             match f.premises.kind.as_str() {
                 "lease" => missing |= s.leases.is_empty(),
