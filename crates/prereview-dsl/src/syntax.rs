@@ -515,15 +515,19 @@ impl Builder {
         let span = self.span(&p);
         match p.as_rule() {
             Rule::expr => self.expr(p.into_inner().next().unwrap()),
-            Rule::or_expr | Rule::and_expr => {
-                let op = if p.as_rule() == Rule::or_expr {
-                    BinOp::Or
-                } else {
-                    BinOp::And
-                };
+            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {
+                let kind = p.as_rule();
                 let mut inner = p.into_inner();
                 let mut left = self.expr(inner.next().unwrap());
-                while let Some(_op) = inner.next() {
+                while let Some(op) = inner.next() {
+                    let op = match (kind, op.as_str()) {
+                        (Rule::or_expr, _) => BinOp::Or,
+                        (Rule::and_expr, _) => BinOp::And,
+                        (_, "+") => BinOp::Add,
+                        (_, "-") => BinOp::Sub,
+                        (_, "*") => BinOp::Mul,
+                        _ => BinOp::Div,
+                    };
                     let right = self.expr(inner.next().unwrap());
                     let s = left.span.to(right.span);
                     left = Expr {
@@ -533,12 +537,17 @@ impl Builder {
                 }
                 left
             }
-            Rule::not_expr => {
+            Rule::not_expr | Rule::unary => {
+                let op = if p.as_rule() == Rule::not_expr {
+                    UnOp::Not
+                } else {
+                    UnOp::Neg
+                };
                 let mut inner: Vec<Pair<Rule>> = p.into_inner().collect();
                 let operand = self.expr(inner.pop().unwrap());
                 let span = Span::new(span.start, operand.span.end);
                 inner.into_iter().rev().fold(operand, |e, _| Expr {
-                    kind: ExprKind::Unary(UnOp::Not, Box::new(e)),
+                    kind: ExprKind::Unary(op, Box::new(e)),
                     span,
                 })
             }
@@ -572,34 +581,6 @@ impl Builder {
                         }
                     }
                 }
-            }
-            Rule::add_expr | Rule::mul_expr => {
-                let mut inner = p.into_inner();
-                let mut left = self.expr(inner.next().unwrap());
-                while let Some(op) = inner.next() {
-                    let op = match op.as_str() {
-                        "+" => BinOp::Add,
-                        "-" => BinOp::Sub,
-                        "*" => BinOp::Mul,
-                        _ => BinOp::Div,
-                    };
-                    let right = self.expr(inner.next().unwrap());
-                    let s = left.span.to(right.span);
-                    left = Expr {
-                        kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
-                        span: s,
-                    };
-                }
-                left
-            }
-            Rule::unary => {
-                let mut inner: Vec<Pair<Rule>> = p.into_inner().collect();
-                let operand = self.expr(inner.pop().unwrap());
-                let span = Span::new(span.start, operand.span.end);
-                inner.into_iter().rev().fold(operand, |e, _| Expr {
-                    kind: ExprKind::Unary(UnOp::Neg, Box::new(e)),
-                    span,
-                })
             }
             Rule::postfix => {
                 let mut inner = p.into_inner();
