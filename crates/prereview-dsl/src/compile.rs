@@ -551,7 +551,7 @@ impl Compiler {
     }
 
     fn requirement(&mut self, r: &ast::Requirement, pi: usize, file: FileId) -> Requirement {
-        let mut scope = Scope::new(self.procedures[pi].form, file, None);
+        let mut scope = Scope::new(self.procedures[pi].form, file);
         let mut kinds = Vec::new();
         for k in &r.kinds {
             match self.documents.iter().position(|(d, _)| d.kind == k.name) {
@@ -570,7 +570,6 @@ impl Compiler {
         Requirement {
             title: r.title.plain(),
             kinds,
-            slot_of_item: each.as_ref().map(|b| b.slot),
             each,
             by,
             when,
@@ -641,7 +640,7 @@ impl Compiler {
         } else {
             self.rule_ids.insert(r.id.name.clone(), (file, r.id.span));
         }
-        let mut scope = Scope::new(self.procedures[pi].form, file, Some(pi));
+        let mut scope = Scope::new(self.procedures[pi].form, file);
         let (mut category, mut severity, mut basis, mut from, mut until) =
             (None, None, None, None, None);
         let (mut lets, mut item_lets, mut for_each, mut when, mut checks, mut message) =
@@ -1848,7 +1847,7 @@ struct Scope {
 }
 
 impl Scope {
-    fn new(form: RecordId, file: FileId, _procedure: Option<usize>) -> Self {
+    fn new(form: RecordId, file: FileId) -> Self {
         Scope {
             form,
             file,

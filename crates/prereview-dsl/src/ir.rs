@@ -61,8 +61,6 @@ pub struct Requirement {
     pub by: Option<Ir>,
     pub when: Option<Ir>,
     pub frame_size: u16,
-    /// A template naming the item (for `for each`): the title plus the `by` value.
-    pub slot_of_item: Option<u16>,
 }
 
 #[derive(Debug)]
