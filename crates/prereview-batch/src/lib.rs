@@ -5,7 +5,10 @@
 //! report, unmasked: the machine record) and `submissions/<id>.html` (the page for
 //! an officer, personal numbers masked unless asked otherwise); and for the batch
 //! `summary.json`, `queue.csv` (the re-check queue) and `index.html`, rebuilt from
-//! the reports on disk at the end of every run.
+//! the reports on disk at the end of every run. The crops of the pages are kept
+//! in a cache folder (see [`BatchOptions::crop_cache`]), so that a re-run over
+//! the same scans decodes none; `summary.json` says what each run read and drew
+//! ([`WorkCounts`]).
 //!
 //! Guarantees: a submission whose reviewer fails or panics gets a `review` report
 //! saying so and the batch goes on; every file is written atomically, so a run
@@ -20,21 +23,38 @@ mod summary;
 
 pub use discover::{discover, fnv1a64, parse_shard, shard_of, SubmissionEntry};
 pub use progress::ProgressMode;
-pub use summary::{rebuild_outputs, BatchSummary, QueueEntry, RuleCounts, RunInfo, VerdictCounts};
+pub use summary::{
+    rebuild_outputs, BatchSummary, QueueEntry, RuleCounts, RunInfo, VerdictCounts, WorkCounts,
+};
 
 use atomic::{remove_leftovers, write_atomic};
 use prereview_model::report::{verdict_of, Report, Verdict};
-use prereview_report::{render_html, RenderOptions};
+use prereview_report::{render_html_with_stats, RenderOptions, RenderStats};
 use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Reviews one submission folder end to end (load, read documents, judge). Implemented by the binary.
 pub trait Reviewer: Sync {
     /// Never panics. Err = the submission could not be judged at all (message says what and where).
     fn review(&self, submission_dir: &Path) -> Result<Report, String>;
+
+    /// The reviewer's cache folder, if it keeps one: the batch keeps the crops
+    /// of the HTML pages in its `crops/` subfolder (unless
+    /// [`BatchOptions::crop_cache`] says otherwise), so that a re-run with other
+    /// rules decodes no scan either.
+    fn cache_dir(&self) -> Option<PathBuf> {
+        None
+    }
+
+    /// Documents read so far over the reviewer's lifetime: `(by OCR, from its
+    /// cache)`. The batch reports the difference over a run in `summary.json`.
+    fn document_counts(&self) -> (u64, u64) {
+        (0, 0)
+    }
 }
 
 /// Prefix of the entry in a report's `errors` that marks a submission the batch
@@ -62,6 +82,9 @@ pub struct BatchOptions {
     /// On resume, judge again the submissions an earlier run could not judge
     /// (their report carries [`NOT_JUDGED`]); by default every complete report is kept.
     pub retry_not_judged: bool,
+    /// Where the crops of the HTML pages are kept (keyed by the scan's content
+    /// and the box). None: `crops/` in [`Reviewer::cache_dir`], or no cache.
+    pub crop_cache: Option<PathBuf>,
 }
 
 impl BatchOptions {
@@ -76,6 +99,7 @@ impl BatchOptions {
             progress: ProgressMode::Auto,
             pdf_box_dpi: prereview_report::DEFAULT_PDF_BOX_DPI,
             retry_not_judged: false,
+            crop_cache: None,
         }
     }
 }
@@ -122,11 +146,12 @@ fn page_path(out: &Path, key: &str) -> PathBuf {
 
 const INDEX_HREF: &str = "../index.html";
 
-fn render_opts(unmasked: bool, pdf_box_dpi: u32) -> RenderOptions {
+fn render_opts(unmasked: bool, pdf_box_dpi: u32, crop_cache: Option<PathBuf>) -> RenderOptions {
     RenderOptions {
         unmasked,
         index_href: Some(INDEX_HREF.to_string()),
         pdf_box_dpi,
+        crop_cache,
     }
 }
 
@@ -195,18 +220,18 @@ fn judge(reviewer: &dyn Reviewer, entry: &SubmissionEntry) -> (Report, bool) {
     (report, false)
 }
 
-fn render_page(report: &Report, dir: Option<&Path>, opts: &RenderOptions) -> String {
-    catch_unwind(AssertUnwindSafe(|| render_html(report, dir, opts)))
+fn render_page(report: &Report, dir: Option<&Path>, opts: &RenderOptions) -> (String, RenderStats) {
+    catch_unwind(AssertUnwindSafe(|| render_html_with_stats(report, dir, opts)))
     .unwrap_or_else(|payload| {
         // The JSON report is the record; the page says it could not be drawn.
-        format!(
+        (format!(
             "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{0}</title></head><body>\
              <p><a href=\"{INDEX_HREF}\">← 批次总览</a></p><h1>{0}</h1><p>页面生成失败 the page could not be drawn: {1}. \
              结论 verdict: {2}. 见 see reports/{0}.json</p></body></html>",
             prereview_report::html_escape(&report.submission),
             prereview_report::html_escape(&panic_message(payload.as_ref())),
             report.verdict.as_str()
-        )
+        ), RenderStats::default())
     })
 }
 
@@ -227,14 +252,21 @@ fn process(
     out: &Path,
     opts: &RenderOptions,
     retry_not_judged: bool,
+    drawn: &Mutex<RenderStats>,
 ) -> Result<Done, BatchError> {
+    let count = |stats: RenderStats| {
+        if let Ok(mut d) = drawn.lock() {
+            d.add(&stats);
+        }
+    };
     let json_path = report_path(out, &entry.key);
     let html_path = page_path(out, &entry.key);
     let existing = summary::read_report(&json_path)
         .filter(|r| !(retry_not_judged && r.errors.iter().any(|e| e.starts_with(NOT_JUDGED))));
     if let Some(report) = existing {
         if !html_path.is_file() {
-            let page = render_page(&report, Some(&entry.dir), opts);
+            let (page, stats) = render_page(&report, Some(&entry.dir), opts);
+            count(stats);
             write_atomic(&html_path, page.as_bytes())?;
         }
         return Ok(Done::Resumed {
@@ -242,7 +274,8 @@ fn process(
         });
     }
     let (report, failed) = judge(reviewer, entry);
-    let page = render_page(&report, Some(&entry.dir), opts);
+    let (page, stats) = render_page(&report, Some(&entry.dir), opts);
+    count(stats);
     // The page first, the report last: a report on disk means the submission is done.
     write_atomic(&html_path, page.as_bytes())?;
     let json = serde_json::to_vec_pretty(&report).expect("a report serialises");
@@ -303,13 +336,26 @@ pub fn run(
         options.progress
     };
     let progress = progress::Progress::new(mode, entries.len() as u64);
-    let opts = render_opts(options.unmasked, options.pdf_box_dpi);
+    let crop_cache = options
+        .crop_cache
+        .clone()
+        .or_else(|| reviewer.cache_dir().map(|d| d.join("crops")));
+    let opts = render_opts(options.unmasked, options.pdf_box_dpi, crop_cache);
+    let documents_before = reviewer.document_counts();
+    let drawn = Mutex::new(RenderStats::default());
     let reviewed = AtomicU64::new(0);
     let resumed = AtomicU64::new(0);
     let failed = AtomicU64::new(0);
     let result = pool.install(|| {
         entries.par_iter().try_for_each(|entry| {
-            match process(reviewer, entry, out, &opts, options.retry_not_judged)? {
+            match process(
+                reviewer,
+                entry,
+                out,
+                &opts,
+                options.retry_not_judged,
+                &drawn,
+            )? {
                 Done::Resumed { pages } => {
                     resumed.fetch_add(1, Ordering::Relaxed);
                     progress.done(&entry.key, "resumed", pages);
@@ -337,6 +383,16 @@ pub fn run(
     progress.finish();
     result?;
 
+    let documents_after = reviewer.document_counts();
+    let drawn = drawn.into_inner().unwrap_or_default();
+    let work = WorkCounts {
+        documents_read: documents_after.0.saturating_sub(documents_before.0),
+        documents_from_cache: documents_after.1.saturating_sub(documents_before.1),
+        scans_decoded: drawn.scans_decoded,
+        pdf_pages_rendered: drawn.pdf_pages_rendered,
+        crops_drawn: drawn.crops_drawn,
+        crops_from_cache: drawn.crops_from_cache,
+    };
     let run = RunInfo {
         reviewed: reviewed.into_inner(),
         resumed: resumed.into_inner(),
@@ -344,6 +400,7 @@ pub fn run(
         jobs,
         shard: options.shard.map(|(k, n)| format!("{k}/{n}")),
         merged_from: Vec::new(),
+        work,
     };
     rebuild_outputs(out, options.unmasked, run, started.elapsed().as_secs_f64())
 }
@@ -385,6 +442,7 @@ pub fn merge_with(
                 run.resumed += s.run.resumed;
                 run.failed_this_run += s.run.failed_this_run;
                 run.jobs = run.jobs.max(s.run.jobs);
+                run.work.add(&s.run.work);
             }
         }
         run.merged_from.push(input.display().to_string());
@@ -419,8 +477,13 @@ pub fn merge_with(
                 Err(_) => render_page(
                     &report,
                     None,
-                    &render_opts(options.unmasked, prereview_report::DEFAULT_PDF_BOX_DPI),
+                    &render_opts(
+                        options.unmasked,
+                        prereview_report::DEFAULT_PDF_BOX_DPI,
+                        None,
+                    ),
                 )
+                .0
                 .into_bytes(),
             };
             write_atomic(&page_path(out, &key), &page)?;

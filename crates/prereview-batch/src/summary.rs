@@ -59,6 +59,39 @@ pub struct RunInfo {
     /// The report folders merged into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// The reading and drawing this run did (a re-run over the same scans shows
+    /// here that it read and decoded nothing).
+    #[serde(default)]
+    pub work: WorkCounts,
+}
+
+/// Reading and drawing done by one run, for `summary.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkCounts {
+    /// Documents read by OCR (as told by [`crate::Reviewer::document_counts`]).
+    pub documents_read: u64,
+    /// Documents taken from the reviewer's cache instead.
+    pub documents_from_cache: u64,
+    /// Pages decoded to draw the crops of the HTML pages.
+    pub scans_decoded: u64,
+    /// Of those, PDF pages rasterised with `pdftoppm`.
+    pub pdf_pages_rendered: u64,
+    /// Crops drawn from a decoded page.
+    pub crops_drawn: u64,
+    /// Crops taken from the crop cache.
+    pub crops_from_cache: u64,
+}
+
+impl WorkCounts {
+    /// Adds `other`'s counts to these (merging shards).
+    pub fn add(&mut self, other: &WorkCounts) {
+        self.documents_read += other.documents_read;
+        self.documents_from_cache += other.documents_from_cache;
+        self.scans_decoded += other.scans_decoded;
+        self.pdf_pages_rendered += other.pdf_pages_rendered;
+        self.crops_drawn += other.crops_drawn;
+        self.crops_from_cache += other.crops_from_cache;
+    }
 }
 
 /// `summary.json`: counts over every report in the report folder.

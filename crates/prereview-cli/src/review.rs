@@ -88,6 +88,10 @@ impl DocumentCache {
 /// The stages wired together; shared by every batch worker.
 pub struct Pipeline {
     cache: Option<DocumentCache>,
+    /// The cache folder as given (documents in `documents/`; the batch keeps crops beside).
+    cache_root: Option<std::path::PathBuf>,
+    /// Documents read by OCR (not from the cache).
+    ocr_reads: AtomicU64,
     engine: Engine,
     settings: Settings,
     /// Created on first use: a submission with `documents.json` needs no OCR.
@@ -125,12 +129,15 @@ impl Timings {
 impl Pipeline {
     /// `settings.cache_dir`, when set, holds the documents read (see `DocumentCache`).
     pub fn new(rules: Arc<RuleSet>, mut settings: Settings) -> Self {
-        let cache = settings.cache_dir.take().map(|dir| DocumentCache {
+        let cache_root = settings.cache_dir.take();
+        let cache = cache_root.as_ref().map(|dir| DocumentCache {
             dir: dir.join("documents"),
             hits: AtomicU64::new(0),
         });
         Pipeline {
             cache,
+            cache_root,
+            ocr_reads: AtomicU64::new(0),
             engine: Engine::new(rules),
             settings,
             reader: OnceLock::new(),
@@ -153,6 +160,12 @@ impl Pipeline {
             .map_or(0, |c| c.hits.load(Ordering::Relaxed))
     }
 
+    /// Documents read by OCR, i.e. not taken from the cache (attachments whose
+    /// kind is not declared and `documents.json` overrides are not read).
+    pub fn ocr_reads(&self) -> u64 {
+        self.ocr_reads.load(Ordering::Relaxed)
+    }
+
     /// Reads one attachment, through the cache when there is one. The OCR engines
     /// are started only when a document is not in the cache.
     fn read_one(
@@ -163,7 +176,10 @@ impl Pipeline {
         file: &str,
     ) -> ReadDocument {
         let read = || match self.reader() {
-            Ok(reader) => reader.read_document(path, spec, hints),
+            Ok(reader) => {
+                self.ocr_reads.fetch_add(1, Ordering::Relaxed);
+                reader.read_document(path, spec, hints)
+            }
             Err(e) => {
                 prereview_ocr::unreadable(file.to_string(), spec, format!("OCR 引擎不可用：{e}"))
             }
@@ -284,5 +300,13 @@ impl Pipeline {
 impl prereview_batch::Reviewer for Pipeline {
     fn review(&self, submission_dir: &Path) -> Result<Report, String> {
         self.review_dir(submission_dir).map_err(|e| e.to_string())
+    }
+
+    fn cache_dir(&self) -> Option<std::path::PathBuf> {
+        self.cache_root.clone()
+    }
+
+    fn document_counts(&self) -> (u64, u64) {
+        (self.ocr_reads(), self.cache_hits())
     }
 }

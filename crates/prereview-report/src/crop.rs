@@ -1,7 +1,7 @@
 //! Crops of the scanned pages around a field's box, for the HTML report.
 
 use base64::Engine;
-use image::{imageops, DynamicImage, ImageFormat, ImageReader, Rgb, RgbImage};
+use image::{imageops, DynamicImage, GenericImageView, ImageFormat, ImageReader, Rgb, RgbImage};
 use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_rect_mut};
 use imageproc::rect::Rect;
 use std::collections::HashMap;
@@ -20,24 +20,107 @@ const MAX_CROP_H: u32 = 300;
 /// A PDF page that takes longer than this to rasterise is given up.
 const PDF_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A page as loaded (and whether it came from a PDF), or why it cannot be shown.
-type LoadedPage = Result<(Rc<RgbImage>, bool), String>;
+/// A page as decoded (and whether it came from a PDF), or why it cannot be shown.
+type LoadedPage = Result<(Rc<DynamicImage>, bool), String>;
 
-/// Loads each page of a submission once while one report is rendered.
-pub(crate) struct Scans<'a> {
-    dir: &'a Path,
-    /// Each page as loaded, and whether it came from a PDF.
-    pages: HashMap<(String, u32), LoadedPage>,
-    pdf_box_dpi: u32,
+/// Work done while drawing the crops of one or more pages: what a batch reports
+/// to show that a cached re-run decoded nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderStats {
+    /// Pages decoded to draw crops (image files and PDF pages).
+    pub scans_decoded: u64,
+    /// Of those, PDF pages rasterised with `pdftoppm`.
+    pub pdf_pages_rendered: u64,
+    /// Crops drawn from a decoded page.
+    pub crops_drawn: u64,
+    /// Crops taken from the crop cache ([`crate::RenderOptions::crop_cache`]).
+    pub crops_from_cache: u64,
 }
 
+impl RenderStats {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &RenderStats) {
+        self.scans_decoded += other.scans_decoded;
+        self.pdf_pages_rendered += other.pdf_pages_rendered;
+        self.crops_drawn += other.crops_drawn;
+        self.crops_from_cache += other.crops_from_cache;
+    }
+}
+
+/// Loads each page of a submission once while one report is rendered, and keeps
+/// the crops drawn in a cache folder when there is one.
+pub(crate) struct Scans<'a> {
+    dir: &'a Path,
+    /// Each page as decoded, and whether it came from a PDF.
+    pages: HashMap<(String, u32), LoadedPage>,
+    pdf_box_dpi: u32,
+    /// The crop cache folder.
+    cache: Option<&'a Path>,
+    /// SHA-256 (hex) of each attachment's bytes, None when it cannot be read.
+    hashes: HashMap<String, Option<String>>,
+    pub(crate) stats: RenderStats,
+}
+
+/// Bump when the way crops are drawn changes: entries of older drawings are then
+/// not used.
+const CROP_CACHE_VERSION: &str = "prereview-crop-v1";
+
 impl<'a> Scans<'a> {
-    pub(crate) fn new(dir: &'a Path, pdf_box_dpi: u32) -> Self {
+    pub(crate) fn new(dir: &'a Path, pdf_box_dpi: u32, cache: Option<&'a Path>) -> Self {
         Scans {
             dir,
             pages: HashMap::new(),
             pdf_box_dpi: pdf_box_dpi.max(1),
+            cache,
+            hashes: HashMap::new(),
+            stats: RenderStats::default(),
         }
+    }
+
+    /// The content hash of an attachment, computed once per file.
+    fn content_hash(&mut self, file: &str) -> Option<String> {
+        let dir = self.dir;
+        self.hashes
+            .entry(file.to_string())
+            .or_insert_with(|| {
+                use sha2::{Digest, Sha256};
+                let bytes = std::fs::read(resolve(dir, file).ok()?).ok()?;
+                Some(hex(&Sha256::digest(&bytes)))
+            })
+            .clone()
+    }
+
+    /// Where the crop of `bbox` on `page` of `file` is cached: keyed by the file's
+    /// content and everything that shapes the crop, never by its name.
+    fn cache_path(
+        &mut self,
+        file: &str,
+        page: u32,
+        bbox: [u32; 4],
+        redact: Option<(f32, f32)>,
+    ) -> Option<PathBuf> {
+        let dir = self.cache?;
+        let content = self.content_hash(file)?;
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(CROP_CACHE_VERSION.as_bytes());
+        h.update(content.as_bytes());
+        h.update(page.to_le_bytes());
+        for v in bbox {
+            h.update(v.to_le_bytes());
+        }
+        match redact {
+            Some((a, b)) => {
+                h.update([1]);
+                h.update(a.to_bits().to_le_bytes());
+                h.update(b.to_bits().to_le_bytes());
+            }
+            None => h.update([0]),
+        }
+        h.update(self.pdf_box_dpi.to_le_bytes());
+        h.update(PDF_RENDER_DPI.to_le_bytes());
+        let key = hex(&h.finalize());
+        Some(dir.join(&key[..2]).join(key))
     }
 
     /// A JPEG data URI of the page around `bbox`, with the box drawn; Err says
@@ -49,28 +132,90 @@ impl<'a> Scans<'a> {
         bbox: [u32; 4],
         redact: Option<(f32, f32)>,
     ) -> Result<String, String> {
-        let key = (file.to_string(), page);
-        if !self.pages.contains_key(&key) {
-            let loaded = load_page(self.dir, file, page).map(|(img, pdf)| (Rc::new(img), pdf));
-            self.pages.insert(key.clone(), loaded);
+        let cached = self.cache_path(file, page, bbox, redact);
+        if let Some(base) = &cached {
+            // A crop drawn before, or the reason the box could not be cut from the page.
+            if let Ok(bytes) = std::fs::read(base.with_extension("jpg")) {
+                self.stats.crops_from_cache += 1;
+                return Ok(data_uri(&bytes));
+            }
+            if let Ok(why) = std::fs::read_to_string(base.with_extension("err")) {
+                self.stats.crops_from_cache += 1;
+                return Err(why);
+            }
         }
-        let (img, pdf) = self.pages[&key].clone()?;
+        let (img, pdf) = self.page(file, page)?;
         let bbox = if pdf && self.pdf_box_dpi != PDF_RENDER_DPI {
             let f = f64::from(PDF_RENDER_DPI) / f64::from(self.pdf_box_dpi);
             bbox.map(|v| (f64::from(v) * f).round() as u32)
         } else {
             bbox
         };
-        let crop = crop_with_box(&img, bbox, redact)?;
+        let crop = match crop_with_box(&img, bbox, redact) {
+            Ok(crop) => crop,
+            Err(why) => {
+                // Decided by the page's content: remembered like a crop.
+                if let Some(base) = &cached {
+                    store(&base.with_extension("err"), why.as_bytes());
+                }
+                return Err(why);
+            }
+        };
         let mut bytes = Vec::new();
         let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85);
         DynamicImage::ImageRgb8(crop)
             .write_with_encoder(encoder)
             .map_err(|e| format!("the crop could not be encoded: {e}"))?;
-        Ok(format!(
-            "data:image/jpeg;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(&bytes)
-        ))
+        self.stats.crops_drawn += 1;
+        if let Some(base) = &cached {
+            store(&base.with_extension("jpg"), &bytes);
+        }
+        Ok(data_uri(&bytes))
+    }
+
+    /// Page `page` of `file`, decoded once per report.
+    fn page(&mut self, file: &str, page: u32) -> Result<(Rc<DynamicImage>, bool), String> {
+        let key = (file.to_string(), page);
+        if !self.pages.contains_key(&key) {
+            let loaded = load_page(self.dir, file, page).map(|(img, pdf)| (Rc::new(img), pdf));
+            if let Ok((_, pdf)) = &loaded {
+                self.stats.scans_decoded += 1;
+                self.stats.pdf_pages_rendered += u64::from(*pdf);
+            }
+            self.pages.insert(key.clone(), loaded);
+        }
+        self.pages[&key].clone()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn data_uri(jpeg: &[u8]) -> String {
+    format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    )
+}
+
+/// Writes a cache entry through a temporary file and a rename, so that a killed
+/// run or two workers drawing the same crop never leave a half entry. A cache that
+/// cannot be written only costs time: the crop is still shown.
+fn store(path: &Path, bytes: &[u8]) {
+    let Some(parent) = path.parent() else { return };
+    let Some(name) = path.file_name() else { return };
+    let tmp = parent.join(format!(
+        ".{}.{}.{:?}.tmp",
+        name.to_string_lossy(),
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let written = std::fs::create_dir_all(parent)
+        .and_then(|_| std::fs::write(&tmp, bytes))
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
 }
 
@@ -80,7 +225,7 @@ impl<'a> Scans<'a> {
 /// `redact` = `(from, to)` fractions of the box's width to paint over, so that a
 /// masked personal number is masked in the picture too.
 pub(crate) fn crop_with_box(
-    img: &RgbImage,
+    img: &DynamicImage,
     bbox: [u32; 4],
     redact: Option<(f32, f32)>,
 ) -> Result<RgbImage, String> {
@@ -98,7 +243,9 @@ pub(crate) fn crop_with_box(
     let y0 = y.saturating_sub(my);
     let x1 = x.saturating_add(w).saturating_add(mx).min(iw);
     let y1 = y.saturating_add(h).saturating_add(my).min(ih);
-    let mut crop = imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
+    // Only the crop is converted to RGB: converting a whole page costs more than
+    // decoding it.
+    let mut crop = img.crop_imm(x0, y0, x1 - x0, y1 - y0).to_rgb8();
     if let Some((from, to)) = redact {
         let from = from.clamp(0.0, 1.0);
         let to = to.clamp(from, 1.0);
@@ -175,9 +322,9 @@ fn is_pdf(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Loads page `page` (1-based) of an attachment as RGB; `true` when it is a PDF
-/// page rendered at [`PDF_RENDER_DPI`].
-pub(crate) fn load_page(dir: &Path, file: &str, page: u32) -> Result<(RgbImage, bool), String> {
+/// Loads page `page` (1-based) of an attachment; `true` when it is a PDF page
+/// rendered at [`PDF_RENDER_DPI`].
+pub(crate) fn load_page(dir: &Path, file: &str, page: u32) -> Result<(DynamicImage, bool), String> {
     let path = resolve(dir, file)?;
     if is_pdf(&path) {
         return load_pdf_page(&path, page).map(|img| (img, true));
@@ -195,10 +342,10 @@ pub(crate) fn load_page(dir: &Path, file: &str, page: u32) -> Result<(RgbImage, 
     let img = reader
         .decode()
         .map_err(|e| format!("{file}: the image could not be read: {e}"))?;
-    Ok((img.to_rgb8(), false))
+    Ok((img, false))
 }
 
-fn load_pdf_page(path: &Path, page: u32) -> Result<RgbImage, String> {
+fn load_pdf_page(path: &Path, page: u32) -> Result<DynamicImage, String> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -212,7 +359,9 @@ fn load_pdf_page(path: &Path, page: u32) -> Result<RgbImage, String> {
     let prefix = tmp.path().join("page");
     let mut child = Command::new("pdftoppm")
         .args(["-f", &page.to_string(), "-l", &page.to_string()])
-        .args(["-r", &PDF_RENDER_DPI.to_string(), "-png"])
+        // PPM, not PNG: no compression to do and undo (measured: pdftoppm's zlib
+        // was a fifth of the time spent drawing crops).
+        .args(["-r", &PDF_RENDER_DPI.to_string()])
         .arg(path)
         .arg(&prefix)
         .stdin(Stdio::null())
@@ -253,20 +402,19 @@ fn load_pdf_page(path: &Path, page: u32) -> Result<RgbImage, String> {
         .map_err(|e| format!("temporary folder: {e}"))?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "png"))
+        .find(|p| p.extension().is_some_and(|x| x == "ppm"))
         .ok_or_else(|| format!("{name}: page {page} does not exist"))?;
     let bytes = std::fs::read(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let img = image::load_from_memory_with_format(&bytes, ImageFormat::Png)
-        .map_err(|e| format!("{name}: the rendered page could not be read: {e}"))?;
-    Ok(img.to_rgb8())
+    image::load_from_memory_with_format(&bytes, ImageFormat::Pnm)
+        .map_err(|e| format!("{name}: the rendered page could not be read: {e}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn page() -> RgbImage {
-        RgbImage::from_pixel(1200, 800, Rgb([255, 255, 255]))
+    fn page() -> DynamicImage {
+        DynamicImage::ImageRgb8(RgbImage::from_pixel(1200, 800, Rgb([255, 255, 255])))
     }
 
     #[test]

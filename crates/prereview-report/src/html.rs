@@ -1,6 +1,6 @@
 //! The self-contained HTML page for one submission.
 
-use crate::crop::Scans;
+use crate::crop::{RenderStats, Scans};
 use crate::{
     display_value, outcome_counts, outcome_label, pages_read, procedure_label, severity_label,
     verdict_label, RenderOptions, OUTCOME_ORDER,
@@ -80,9 +80,20 @@ const LOW_CONFIDENCE: f32 = 0.8;
 /// crop of the scan around the field's box with the box drawn (PDF pages through
 /// poppler's `pdftoppm`, boxes taken at `opts.pdf_box_dpi`); a scan that cannot be read omits the crop with a note.
 /// No scripts, no external resources. Personal numbers are masked unless
-/// `opts.unmasked`.
+/// `opts.unmasked`. With `opts.crop_cache`, crops drawn before are taken from there.
 pub fn render_html(report: &Report, submission_dir: Option<&Path>, opts: &RenderOptions) -> String {
-    let mut scans = submission_dir.map(|d| Scans::new(d, opts.pdf_box_dpi));
+    render_html_with_stats(report, submission_dir, opts).0
+}
+
+/// [`render_html`], also saying what drawing the crops took (pages decoded, PDF
+/// pages rasterised, crops drawn or taken from the cache).
+pub fn render_html_with_stats(
+    report: &Report,
+    submission_dir: Option<&Path>,
+    opts: &RenderOptions,
+) -> (String, RenderStats) {
+    let mut scans =
+        submission_dir.map(|d| Scans::new(d, opts.pdf_box_dpi, opts.crop_cache.as_deref()));
     let esc = |s: &str| html_escape(&opts.mask(s));
     let mut h = String::with_capacity(16 * 1024);
     let _ = write!(
@@ -187,7 +198,7 @@ pub fn render_html(report: &Report, submission_dir: Option<&Path>, opts: &Render
             "身份证号、电话号码已部分隐藏。 Personal numbers are masked."
         }
     );
-    h
+    (h, scans.map(|s| s.stats).unwrap_or_default())
 }
 
 fn write_finding(h: &mut String, f: &Finding, scans: Option<&mut Scans<'_>>, opts: &RenderOptions) {

@@ -3,6 +3,8 @@
 //! One report model, several renderings: [`render_text`] for a terminal,
 //! [`render_html`] for a self-contained page (inline CSS, no network) that shows,
 //! for every value read from a scan, a crop of the page with the field's box drawn.
+//! Crops may be kept in a cache folder keyed by the scan's content
+//! ([`RenderOptions::crop_cache`]), so that drawing a page again decodes no scan.
 //! Resident ID numbers and mobile phone numbers are masked unless
 //! [`RenderOptions::unmasked`] is set; the JSON report is never masked (it is the
 //! machine record).
@@ -12,13 +14,14 @@ mod html;
 mod mask;
 mod text;
 
-pub use crop::PDF_RENDER_DPI;
-pub use html::{html_escape, render_html, STYLE};
+pub use crop::{RenderStats, PDF_RENDER_DPI};
+pub use html::{html_escape, render_html, render_html_with_stats, STYLE};
 pub use mask::{mask_field_value, mask_text, mask_value};
 pub use text::render_text;
 
 use prereview_model::report::{Outcome, Report, Severity, Verdict};
 use std::borrow::Cow;
+use std::path::PathBuf;
 
 /// How a report is rendered for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +34,10 @@ pub struct RenderOptions {
     /// The resolution at which the OCR rasterised PDF pages, i.e. the pixel grid
     /// of the boxes reported for PDF attachments (the OCR's `pdf_dpi`).
     pub pdf_box_dpi: u32,
+    /// A folder where crops are kept, keyed by the scan's content and the box:
+    /// a page drawn again with crops drawn before decodes no scan and runs no
+    /// `pdftoppm`. None: every crop is drawn from the scan.
+    pub crop_cache: Option<PathBuf>,
 }
 
 /// The OCR's default PDF resolution, which boxes on PDF pages refer to.
@@ -42,6 +49,7 @@ impl Default for RenderOptions {
             unmasked: false,
             index_href: None,
             pdf_box_dpi: DEFAULT_PDF_BOX_DPI,
+            crop_cache: None,
         }
     }
 }

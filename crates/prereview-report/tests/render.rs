@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use prereview_model::report::Report;
-use prereview_report::{render_html, render_text, RenderOptions};
+use prereview_report::{render_html, render_html_with_stats, render_text, RenderOptions};
 use std::path::{Path, PathBuf};
 
 fn fixture_dir() -> PathBuf {
@@ -149,6 +149,62 @@ fn unreadable_scan_omits_the_crop_with_a_note() {
     assert!(!html.contains("data:image"));
     assert!(html.contains("the image could not be read"));
     assert!(html.contains("lease.pdf"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn crops_drawn_once_are_taken_from_the_cache_and_equal() {
+    let pdf = which("pdftoppm").is_some();
+    let work = tempfile::tempdir().unwrap();
+    let scans = work.path().join("scans");
+    copy_dir(&fixture_dir(), &scans);
+    let report = fixture_report();
+    let plain = RenderOptions::default();
+    let cached = RenderOptions {
+        crop_cache: Some(work.path().join("crops")),
+        ..Default::default()
+    };
+
+    let (without, s0) = render_html_with_stats(&report, Some(&scans), &plain);
+    assert_eq!(s0.crops_from_cache, 0);
+    assert!(s0.scans_decoded >= 1 && s0.crops_drawn >= 2, "{s0:?}");
+    assert_eq!(s0.pdf_pages_rendered, u64::from(pdf));
+
+    // First page with the cache: drawn as without it, and kept.
+    let (first, s1) = render_html_with_stats(&report, Some(&scans), &cached);
+    assert_eq!(first, without);
+    assert_eq!(
+        (s1.scans_decoded, s1.crops_drawn),
+        (s0.scans_decoded, s0.crops_drawn)
+    );
+
+    // Again: the same page, and no scan decoded, no PDF page rasterised.
+    let (again, s2) = render_html_with_stats(&report, Some(&scans), &cached);
+    assert_eq!(again, without);
+    assert_eq!(s2.scans_decoded, 0, "{s2:?}");
+    assert_eq!(s2.pdf_pages_rendered, 0, "{s2:?}");
+    assert_eq!(s2.crops_drawn, 0, "{s2:?}");
+    assert_eq!(s2.crops_from_cache, crops(&without).len() as u64);
+
+    // The cache is keyed by content, not by file name: another scan under the
+    // same name is decoded and its crops drawn anew.
+    let card = scans.join("id_card_zhangwei.png");
+    let img = image::open(&card).unwrap().fliph();
+    img.save_with_format(&card, image::ImageFormat::Png)
+        .unwrap();
+    let (changed, s3) = render_html_with_stats(&report, Some(&scans), &cached);
+    assert_eq!(s3.scans_decoded, 1, "{s3:?}");
+    assert_eq!(s3.pdf_pages_rendered, 0, "{s3:?}");
+    assert_ne!(changed, without);
+    let (direct, _) = render_html_with_stats(&report, Some(&scans), &plain);
+    assert_eq!(changed, direct);
 }
 
 /// Dark pixels inside the red frame drawn on a crop.
