@@ -123,7 +123,44 @@ struct Run {
     wrong: Vec<String>,
 }
 
+/// The confidences above which the shipped rules trust a field
+/// (`rules/params.toml`: `ocr_min_confidence`, `ocr_min_confidence_identifier`),
+/// so that "wrong and trusted" counts what would reach a rule.
+struct Trust {
+    text: f32,
+    identifier: f32,
+}
+
+impl Trust {
+    fn from_rules() -> Trust {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/params.toml");
+        let params: toml::Table = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        let get = |name: &str, ty: FieldType| {
+            params
+                .get(name)
+                .and_then(|p| p.get("value"))
+                .and_then(|v| v.as_float())
+                .map_or_else(|| default_threshold(ty), |v| v as f32)
+        };
+        Trust {
+            text: get("ocr_min_confidence", FieldType::Text),
+            identifier: get("ocr_min_confidence_identifier", FieldType::ResidentId),
+        }
+    }
+
+    fn of(&self, ty: FieldType) -> f32 {
+        match ty {
+            FieldType::ResidentId | FieldType::Uscc => self.identifier,
+            _ => self.text,
+        }
+    }
+}
+
 fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
+    let trust = Trust::from_rules();
     let reader = Reader::new(settings).expect("reader");
     let by = Mutex::new(BTreeMap::<(String, String), Tally>::new());
     let wrong = Mutex::new(Vec::new());
@@ -147,7 +184,7 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
                     let rf = got.fields.get(&f.name);
                     let v = rf.and_then(|r| r.value.clone());
                     let conf = rf.map_or(0.0, |r| r.confidence);
-                    let trusted = v.is_some() && conf >= default_threshold(f.ty);
+                    let trusted = v.is_some() && conf >= trust.of(f.ty);
                     t.trusted += trusted as usize;
                     match v {
                         None => t.null += 1,
@@ -301,11 +338,18 @@ fn main() {
             f(&mut s.preprocess);
             s
         };
-        variants.push(("no scaling".into(), with(&|p| p.target_line_px = None)));
+        variants.push(("no scaling".into(), with(&|p| p.target_char_px = None)));
         variants.push(("no deskew".into(), with(&|p| p.deskew = false)));
-        variants.push(("+ sauvola k=0.2".into(), with(&|p| p.sauvola_k = Some(0.2))));
-        variants.push(("line 30 px".into(), with(&|p| p.target_line_px = Some(30))));
-        variants.push(("line 55 px".into(), with(&|p| p.target_line_px = Some(55))));
+        variants.push(("grey (no binarising)".into(), with(&|p| p.binarize = false)));
+        variants.push(("rules kept".into(), with(&|p| p.remove_rules = false)));
+        variants.push((
+            "characters 24 px".into(),
+            with(&|p| p.target_char_px = Some(24)),
+        ));
+        variants.push((
+            "characters 40 px".into(),
+            with(&|p| p.target_char_px = Some(40)),
+        ));
         let mut psm6 = base.clone();
         psm6.engine.psm = 6;
         psm6.engine.fallback_psm = None;

@@ -18,7 +18,7 @@ fn main() {
         threads: 1,
         ..Settings::default()
     };
-    // Experiments: PREPROCESS='{"target_line_px":null,...}', LANG=chi_sim, PSM=6.
+    // Experiments: PREPROCESS='{"target_char_px":null,...}', LANG=chi_sim, PSM=6.
     if let Ok(p) = std::env::var("PREPROCESS") {
         settings.preprocess = serde_json::from_str(&p).expect("PREPROCESS json");
     }

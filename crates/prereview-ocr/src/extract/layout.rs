@@ -106,13 +106,24 @@ pub fn build_lines(page: &PageWords) -> Vec<Line> {
 }
 
 fn make_line(words: &[Word], ws: Vec<usize>, y0: u32, y1: u32) -> Line {
-    let h = y1.saturating_sub(y0).max(1);
+    // The typical word height, not the line's span: one tall box (a photo's
+    // outline read as a word) must not widen what counts as a wide gap.
+    let mut hs: Vec<u32> = ws.iter().map(|&i| words[i].bbox[3]).collect();
+    hs.sort_unstable();
+    let h = hs
+        .get(hs.len() / 2)
+        .copied()
+        .unwrap_or_else(|| y1.saturating_sub(y0))
+        .max(1);
     let mut chars = Vec::new();
     let mut prev_end: Option<u32> = None;
     for &i in &ws {
         let w = &words[i];
         let norm: Vec<char> = normalize(&w.text).chars().collect();
-        let gap = prev_end.is_some_and(|e| w.bbox[0] > e + h * 2);
+        // A wide gap: two line heights, or one before a word Tesseract
+        // itself doubts (noise beside a value: a photo's outline, a stamp).
+        let gap =
+            prev_end.is_some_and(|e| w.bbox[0] > e + h * 2 || (w.bbox[0] > e + h && w.conf < 50.0));
         prev_end = Some(w.bbox[0] + w.bbox[2]);
         let n = norm.len();
         let cw = (w.bbox[2] / n.max(1) as u32).max(1);
@@ -191,22 +202,29 @@ pub fn find_label(lines: &[Line], label: &[char]) -> Vec<Hit> {
             // A fuzzy match must agree at an edge (both edges for short
             // labels: 身份证号码 must not match 身份证号3 and swallow a digit).
             let edges = if n <= 5 { first && last } else { first || last };
-            if errors <= allowed && (errors == 0 || edges) {
+            let label_like_at = |start: usize| {
+                start == 0 || line.chars[start].gap_before || is_separator(line.chars[start - 1].c)
+            };
+            // A long label whose last character OCR dropped (经营范 + the
+            // value): the first n−1 exactly, where a label stands.
+            let truncated = n >= 4
+                && !(errors <= allowed && (errors == 0 || edges))
+                && line.key[k..k + n - 1] == label[..n - 1]
+                && label_like_at(line.key_pos[k]);
+            if errors <= allowed && (errors == 0 || edges) || truncated {
+                let (matched, errors) = if truncated { (n - 1, 1) } else { (n, errors) };
                 let start = line.key_pos[k];
-                let end = line.key_pos[k + n - 1] + 1;
-                let label_like = start == 0
-                    || line.chars[start].gap_before
-                    || is_separator(line.chars[start - 1].c);
+                let end = line.key_pos[k + matched - 1] + 1;
                 out.push(Hit {
                     line: li,
                     start,
                     end,
                     errors,
                     len: n,
-                    label_like,
+                    label_like: label_like_at(start),
                     label_index: 0,
                 });
-                k += n;
+                k += matched;
             } else {
                 k += 1;
             }

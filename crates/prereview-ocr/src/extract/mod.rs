@@ -228,57 +228,69 @@ fn read_field(
             .map(|e| key_of(e))
             .filter(|k| !k.is_empty())
             .collect();
-        let Some(span) = value_span(&pl.lines, hit, &stops, &ends, field.multiline) else {
-            first_failure.get_or_insert_with(|| {
-                let rf = with_location(
-                    ReadField::missing(format!(
-                        "“{}”标签后没有内容 (nothing after the label)",
-                        field.title
-                    )),
-                    pl,
-                    &Span {
-                        parts: vec![(hit.line, hit.start, hit.end)],
-                    },
-                );
-                (rf, region_of(pl, pi, hit.line, hit.end, None, &stops, true))
-            });
-            continue;
-        };
-        let region = match span.parts.as_slice() {
-            [(li, a, b)] => region_of(pl, pi, *li, *a, Some(*b), &stops, extend),
-            _ => None,
-        };
-        let text = span_text(&pl.lines, &span);
-        let raw = span_raw(pl, &span);
-        match values::parse(field, &text, hint) {
-            Ok(p) => {
-                let conf =
-                    span_confidence(pl, &span) * p.factor * if hit.errors > 0 { 0.97 } else { 1.0 };
-                let mut rf = with_location(
-                    ReadField {
-                        value: Some(p.value),
-                        confidence: round3(conf.clamp(0.0, 1.0)),
-                        page: None,
-                        bbox: None,
-                        reason: p.note,
-                        raw: Some(raw),
-                    },
-                    pl,
-                    &span,
-                );
-                if rf.value.as_ref().is_some_and(|v| v.is_null()) {
-                    rf.value = None;
+        // The value after the label on its line; when that does not parse
+        // (a stamp, a QR code or noise beside the label), the line below.
+        for below in [false, true] {
+            let Some(span) = value_span(&pl.lines, hit, &stops, &ends, field.multiline, below)
+            else {
+                if below {
+                    break;
                 }
-                return (rf, region);
-            }
-            Err(why) => {
                 first_failure.get_or_insert_with(|| {
-                    let mut rf = with_location(ReadField::missing(why), pl, &span);
-                    rf.raw = Some(raw);
-                    let first = span.parts[0];
-                    let region = region_of(pl, pi, first.0, first.1, None, &stops, true);
-                    (rf, region)
+                    let rf = with_location(
+                        ReadField::missing(format!(
+                            "“{}”标签后没有内容 (nothing after the label)",
+                            field.title
+                        )),
+                        pl,
+                        &Span {
+                            parts: vec![(hit.line, hit.start, hit.end)],
+                        },
+                    );
+                    (rf, region_of(pl, pi, hit.line, hit.end, None, &stops, true))
                 });
+                break;
+            };
+            let region = match span.parts.as_slice() {
+                [(li, a, b)] => region_of(pl, pi, *li, *a, Some(*b), &stops, extend),
+                _ => None,
+            };
+            let text = span_text(&pl.lines, &span);
+            let raw = span_raw(pl, &span);
+            match values::parse(field, &text, hint) {
+                Ok(p) => {
+                    let conf = span_confidence(pl, &span)
+                        * p.factor
+                        * if hit.errors > 0 { 0.97 } else { 1.0 };
+                    let mut rf = with_location(
+                        ReadField {
+                            value: Some(p.value),
+                            confidence: round3(conf.clamp(0.0, 1.0)),
+                            page: None,
+                            bbox: None,
+                            reason: p.note,
+                            raw: Some(raw),
+                        },
+                        pl,
+                        &span,
+                    );
+                    if rf.value.as_ref().is_some_and(|v| v.is_null()) {
+                        rf.value = None;
+                    }
+                    return (rf, region);
+                }
+                Err(why) => {
+                    first_failure.get_or_insert_with(|| {
+                        let mut rf = with_location(ReadField::missing(why), pl, &span);
+                        rf.raw = Some(raw);
+                        let first = span.parts[0];
+                        let region = region_of(pl, pi, first.0, first.1, None, &stops, true);
+                        (rf, region)
+                    });
+                    if span.parts[0].0 != hit.line {
+                        break;
+                    }
+                }
             }
         }
     }
@@ -307,6 +319,7 @@ fn value_span(
     stops: &[&Hit],
     ends: &[Vec<char>],
     multiline: bool,
+    below: bool,
 ) -> Option<Span> {
     let line = &lines[hit.line];
     let h = line.height();
@@ -317,8 +330,12 @@ fn value_span(
     let column_x0 = if hit.label_like { label_x0 } else { 0 };
     let mut span = Span::default();
     let mut right_bound = u32::MAX;
-    // Same line.
-    let (s, e, stopped_by, mut ended) = piece(line, hit.line, hit.end, stops, ends);
+    // Same line (unless asked for the line below).
+    let (s, e, stopped_by, mut ended) = if below {
+        (0, 0, None, false)
+    } else {
+        piece(line, hit.line, hit.end, stops, ends)
+    };
     if let Some(st) = stopped_by {
         right_bound = word_x0(line, st);
     }
@@ -349,6 +366,14 @@ fn value_span(
         span.parts.push((next, s2, e2));
         last_line = next;
     }
+    // Continuation lines wrap inside the first line's column: ink further
+    // right (a photo's outline beside an ID card's address) is not the value.
+    if let Some(&(li, a, b)) = span.parts.first() {
+        if b > a {
+            let l = &lines[li];
+            right_bound = right_bound.min(word_box(l, b - 1).1 + 2 * l.height());
+        }
+    }
     // A value that met one of its `ends` texts is complete.
     if multiline && !ended {
         let mut prev = last_line;
@@ -366,7 +391,8 @@ fn value_span(
                 let (x0, x1) = word_box(nl, ci);
                 (x0 + x1) / 2 + h >= column_x0 && (x0 + x1) / 2 < right_bound
             }) else {
-                break;
+                // Only ink beside the column (between two lines of the value).
+                continue;
             };
             if stops.iter().any(|st| st.line == j && st.start <= from + 1)
                 || starts_with_any(nl, from, ends)

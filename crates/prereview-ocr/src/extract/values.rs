@@ -231,11 +231,47 @@ fn wan_of(fen: i64) -> Option<Value> {
     serde_json::Number::from_f64(fen as f64 / 1_000_000.0).map(Value::Number)
 }
 
+/// A CJK unified ideograph.
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c)
+}
+
+/// Replaces characters OCR reads in place of a 大写 numeral (参 for 叁, 抬
+/// for 拾…), only inside a run that already has numerals or 万/元 next to it.
+fn fix_upper_numerals(s: &str) -> (String, usize) {
+    let is_numeral = |c: char| "零壹贰貳叁參肆伍陆陸柒捌玖拾佰仟万萬亿億元圆整".contains(c);
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut fixes = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        let mapped = match c {
+            '参' | '叄' => Some('叁'),
+            '抬' | '恰' | '拈' => Some('拾'),
+            '伯' | '陌' => Some('佰'),
+            '武' | '戴' => Some('贰'),
+            '肄' => Some('肆'),
+            '任' => Some('仟'),
+            _ => None,
+        };
+        let near =
+            (i > 0 && is_numeral(chars[i - 1])) || chars.get(i + 1).is_some_and(|&n| is_numeral(n));
+        match mapped {
+            Some(m) if near => {
+                out.push(m);
+                fixes += 1;
+            }
+            _ => out.push(c),
+        }
+    }
+    (out, fixes)
+}
+
 fn parse_money(t: &str) -> Result<Parsed, Failure> {
     static FIG: OnceLock<Regex> = OnceLock::new();
     static UP: OnceLock<Regex> = OnceLock::new();
-    let norm = text::normalize(t);
+    let (norm, upper_fixes) = fix_upper_numerals(&text::normalize(t));
     let (fixed, fixes) = fix_digits(&norm);
+    let fixes = fixes + upper_fixes;
     let fig = re(&FIG, r"(?:¥|人民币)?\d[\d,]*(?:\.\d+)?(?:万元|万|元)");
     let up = re(
         &UP,
@@ -264,8 +300,29 @@ fn parse_money(t: &str) -> Result<Parsed, Failure> {
                 )
             })
         })
-        .and_then(|m| amount::parse_rmb_upper(m.as_str()).ok())
-        .map(|p| p.fen);
+        .map(|m| {
+            // A character read between 人民币 and the numerals that is not
+            // one of them (臣佰万元整) means a numeral was misread: the run
+            // after it would be a smaller amount (佰万元整 = 100万).
+            let before = norm[..m.start()].trim_end_matches([' ', ':']);
+            let stray = before
+                .chars()
+                .next_back()
+                .is_some_and(|c| is_cjk(c) && c != '币' && c != '写');
+            if stray {
+                Err(())
+            } else {
+                amount::parse_rmb_upper(m.as_str())
+                    .map(|p| p.fen)
+                    .map_err(|_| ())
+            }
+        })
+        .transpose()
+        .map_err(|()| {
+            format!(
+                "“{t}”中的大写金额有无法识别的字 (a numeral of the amount in words is unreadable)"
+            )
+        })?;
     let factor = 0.97f32.powi(fixes as i32);
     match (upper, figure) {
         (Some(u), Some(f)) if u != f => Ok(Parsed {
@@ -749,6 +806,15 @@ mod tests {
             "2016-04-02"
         );
         assert_eq!(val(FieldType::Money, "伍佰万元整").unwrap().value, 500.0);
+        // OCR's 参 for 叁 is read as 叁, at a lower confidence.
+        let p = val(FieldType::Money, "人民币参拾万元整").unwrap();
+        assert_eq!((p.value.as_f64(), p.factor < 1.0), (Some(30.0), true));
+        assert_eq!(
+            val(FieldType::Money, "人民币伍抬万元整").unwrap().value,
+            50.0
+        );
+        // An unknown character before the numerals is not skipped (臣佰 ≠ 佰).
+        assert!(val(FieldType::Money, "人民币臣佰万元整").is_err());
         assert_eq!(val(FieldType::Money, "人民币500万元").unwrap().value, 500.0);
         assert_eq!(
             val(FieldType::Money, "壹佰万元整（¥1000000.00）")
