@@ -68,7 +68,10 @@ fn run_reader(images: &[PathBuf], threads: usize) -> (f64, f64, usize) {
 }
 
 /// Wall seconds to run the `tesseract` CLI once per image, `jobs` at a time.
-fn run_cli(images: &[PathBuf], jobs: usize, psm: u8, lang: &str) -> f64 {
+/// `omp_limit`: `None` runs it as a stock machine would (OpenMP threads as
+/// Tesseract chooses: the naive approach); `Some("1")` caps them, the CLI at
+/// its best on a busy machine.
+fn run_cli(images: &[PathBuf], jobs: usize, psm: u8, lang: &str, omp_limit: Option<&str>) -> f64 {
     let next = AtomicUsize::new(0);
     let t = Instant::now();
     std::thread::scope(|s| {
@@ -76,7 +79,13 @@ fn run_cli(images: &[PathBuf], jobs: usize, psm: u8, lang: &str) -> f64 {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(p) = images.get(i) else { break };
-                let st = Command::new("tesseract")
+                let mut cmd = Command::new("tesseract");
+                match omp_limit {
+                    Some(v) => cmd.env("OMP_THREAD_LIMIT", v),
+                    // This process runs with the limit set (see main): unset it.
+                    None => cmd.env_remove("OMP_THREAD_LIMIT"),
+                };
+                let st = cmd
                     .arg(p)
                     .arg("-")
                     .args(["-l", lang, "--psm", &psm.to_string(), "tsv"])
@@ -175,10 +184,20 @@ fn main() {
         cn / n as f64,
         100.0 * all / (single * cores as f64)
     );
-    let wc = run_cli(&images, 2, settings.engine.psm, &settings.engine.languages);
+    let (psm, lang) = (settings.engine.psm, &settings.engine.languages);
+    let wc = run_cli(&images, 2, psm, lang, None);
     let cli = n as f64 / wc;
-    println!("tesseract CLI ×2:   {cli:.3} pages/s ({wc:.1} s)");
-    println!("prereview / CLI:    {:.2}×", all / cli);
+    println!(
+        "tesseract CLI ×2:   {cli:.3} pages/s ({wc:.1} s; OpenMP as installed: the naive run)"
+    );
+    let wt = run_cli(&images, 2, psm, lang, Some("1"));
+    let tuned = n as f64 / wt;
+    println!("tesseract CLI ×2, OMP_THREAD_LIMIT=1: {tuned:.3} pages/s ({wt:.1} s)");
+    println!(
+        "prereview / CLI:    {:.2}× (naive), {:.2}× (CLI with OpenMP capped)",
+        all / cli,
+        all / tuned
+    );
     println!(
         "memory: RSS {rss0:.0} MiB before, {rss1:.0} MiB after 1 worker, {rssn:.0} MiB after {cores} workers ≈ {:.0} MiB per worker",
         (rssn - rss0) / cores.max(1) as f64
