@@ -87,6 +87,21 @@ pub struct FieldSpec {
     /// heading printed after a multi-line value, `（盖章）`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ends: Vec<String>,
+    /// A word list the value's text is checked against to correct single
+    /// misread characters. `divisions`: the address starts with administrative
+    /// division names (GB/T 2260); a name that is not in the table but one
+    /// character from exactly one name under the division before it is read
+    /// as that name (沫水县 under 保定市 → 涞水县), at a lower confidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lexicon: Option<Lexicon>,
+}
+
+/// Word lists for [`FieldSpec::lexicon`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lexicon {
+    /// GB/T 2260 administrative division names, province down to county.
+    Divisions,
 }
 
 /// Which end of a printed range a field takes (see [`FieldSpec::range_part`]).

@@ -343,9 +343,19 @@ fn value_span(
     if s < e {
         span.parts.push((hit.line, s, e));
     } else {
-        // Next line below, under or right of the label.
+        // Next line below, under or right of the label. Measured from the
+        // label's own characters: other ink on its line (a QR code beside
+        // 统一社会信用代码) can reach far below it.
+        let label = &line.chars[hit.start..hit.end.min(line.chars.len())];
+        let label_y0 = label.iter().map(|c| c.bbox[1]).min().unwrap_or(line.y0);
+        let label_y1 = label
+            .iter()
+            .map(|c| c.bbox[1] + c.bbox[3])
+            .max()
+            .unwrap_or(line.y1);
+        let lh = label_y1.saturating_sub(label_y0).clamp(1, h);
         let next = (hit.line + 1..lines.len()).take(3).find(|&j| {
-            lines[j].y0 >= line.y1.saturating_sub(h / 4) && lines[j].y0 <= line.y1 + h * 2
+            lines[j].y0 >= label_y1.saturating_sub(lh / 4) && lines[j].y0 <= label_y1 + lh * 2
         })?;
         let nl = &lines[next];
         let from = (0..nl.chars.len()).find(|&ci| word_box(nl, ci).0 + h >= label_x0)?;

@@ -9,7 +9,7 @@
 //! supports; they are never copied in.
 
 use chrono::NaiveDate;
-use prereview_model::document::{FieldSpec, FieldType, RangePart};
+use prereview_model::document::{FieldSpec, FieldType, Lexicon, RangePart};
 use prereview_validators::{amount, date, resident_id, text, uscc};
 use regex::Regex;
 use serde_json::Value;
@@ -125,6 +125,18 @@ pub fn clean(s: &str) -> String {
 
 fn parse_text(field: &FieldSpec, t: &str) -> Result<Parsed, Failure> {
     if field.choices.is_empty() {
+        if field.lexicon == Some(Lexicon::Divisions) {
+            let (fixed, fixes) = fix_divisions(t);
+            if fixes > 0 {
+                return Ok(Parsed {
+                    note: Some(format!(
+                        "读作“{t}”，按行政区划名称更正为“{fixed}” (read as “{t}”, corrected to the division names)"
+                    )),
+                    value: Value::String(fixed),
+                    factor: 0.9f32.powi(fixes as i32),
+                });
+            }
+        }
         return Ok(Parsed {
             value: Value::String(t.to_string()),
             factor: 1.0,
@@ -229,6 +241,62 @@ fn parse_number(t: &str) -> Result<Parsed, Failure> {
 
 fn wan_of(fen: i64) -> Option<Value> {
     serde_json::Number::from_f64(fen as f64 / 1_000_000.0).map(Value::Number)
+}
+
+/// Corrects single misread characters in the division names an address
+/// starts with, walking down from the province (or, when the address starts
+/// lower, a prefecture): at each level a name of the table that is written
+/// there is taken as is; else a name the same length that differs in one
+/// character, when exactly one name under the previous division does and
+/// the text read is no division's name. Returns the text and the number of
+/// names corrected. Stops at the first level it cannot place.
+pub fn fix_divisions(t: &str) -> (String, usize) {
+    use prereview_validators::divisions::{self, Level};
+    let chars: Vec<char> = t.chars().collect();
+    let mut out: Vec<char> = chars.clone();
+    let mut pos = 0;
+    let mut fixes = 0;
+    let mut parent: Option<&str> = None;
+    let current = |d: &&divisions::Division| d.abolished.is_none();
+    for _ in 0..3 {
+        let cands: Vec<&divisions::Division> = match parent {
+            Some(code) => divisions::children(code)
+                .into_iter()
+                .filter(current)
+                .collect(),
+            None => divisions::all()
+                .iter()
+                .filter(current)
+                .filter(|d| matches!(d.level, Level::Province | Level::City))
+                .collect(),
+        };
+        let at = |d: &divisions::Division| -> Option<usize> {
+            let n: Vec<char> = d.name.chars().collect();
+            (pos + n.len() <= chars.len())
+                .then(|| (0..n.len()).filter(|&i| chars[pos + i] != n[i]).count())
+        };
+        if let Some(d) = cands
+            .iter()
+            .filter(|d| at(d) == Some(0))
+            .max_by_key(|d| d.name.chars().count())
+        {
+            pos += d.name.chars().count();
+            parent = Some(&d.code);
+            continue;
+        }
+        let near: Vec<&&divisions::Division> = cands.iter().filter(|d| at(d) == Some(1)).collect();
+        let [d] = near.as_slice() else { break };
+        let n = d.name.chars().count();
+        let read: String = chars[pos..pos + n].iter().collect();
+        if !divisions::by_name(&read).is_empty() {
+            break;
+        }
+        out.splice(pos..pos + n, d.name.chars());
+        fixes += 1;
+        pos += n;
+        parent = Some(&d.code);
+    }
+    (out.into_iter().collect(), fixes)
 }
 
 /// A CJK unified ideograph.
@@ -735,7 +803,27 @@ mod tests {
             choices: vec![],
             range_part: None,
             ends: vec![],
+            lexicon: None,
         }
+    }
+
+    #[test]
+    fn division_names_are_corrected_only_when_one_name_fits() {
+        // 涞水县 is under 保定市; 沫水县 is no division's name.
+        assert_eq!(
+            fix_divisions("河北省保定市沫水县学府路348号"),
+            ("河北省保定市涞水县学府路348号".to_string(), 1)
+        );
+        // An address starting at the prefecture.
+        assert_eq!(fix_divisions("榆林市组德县经十路").1, 1);
+        // Correct names are left alone, and so is the rest of the address.
+        assert_eq!(
+            fix_divisions("河北省保定市涞水县沫水路"),
+            ("河北省保定市涞水县沫水路".to_string(), 0)
+        );
+        // 梅具区 is one character from both 梅江区 and 梅县区: not guessed.
+        assert_eq!(fix_divisions("广东省梅州市梅具区中山路").1, 0);
+        assert_eq!(fix_divisions("").1, 0);
     }
 
     fn val(ty: FieldType, t: &str) -> Result<Parsed, Failure> {
