@@ -233,10 +233,12 @@ impl Reader {
         }
         let bytes =
             std::fs::read(path).map_err(|e| OcrError::Io(format!("{}: {e}", path.display())))?;
+        // The page segmentation mode is part of the key: the fallback pass
+        // (another mode) must not be served the first pass's words.
         let key = self
             .cache
             .as_ref()
-            .map(|_| OcrCache::key(&bytes, &self.fingerprint));
+            .map(|_| OcrCache::key(&bytes, &format!("{}|psm {psm}", self.fingerprint)));
         if let (Some(c), Some(k)) = (&self.cache, &key) {
             if let Some(p) = c.get(k) {
                 return Ok((p, None));

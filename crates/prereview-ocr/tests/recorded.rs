@@ -246,3 +246,67 @@ fn value_regions_cover_the_values_read() {
     }
     assert!(checked >= 20, "only {checked} regions checked");
 }
+
+/// An identifier whose label cannot be read (a faint label on a poor scan)
+/// is still found by its check character when it is the only one on the
+/// page, with a note and a lower confidence; with two different valid
+/// numbers on the page, neither is taken.
+#[test]
+fn identifiers_are_found_without_their_label_only_when_unique() {
+    let mut tried = 0;
+    for case in cases() {
+        let spec = spec(&case.kind);
+        let Some(field) = spec.fields.iter().find(|f| f.ty == FieldType::ResidentId) else {
+            continue;
+        };
+        let Some(want) = case.truth.get(&field.name).and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let labelled = extract(&case.pages, &spec, &Hints::new());
+        let lf = &labelled.fields[&field.name];
+        if lf.value.as_ref().and_then(|v| v.as_str()) != Some(want) {
+            continue; // the recorded reading itself missed the number
+        }
+        tried += 1;
+        // Garble every word holding a character of the field's labels.
+        let label_chars: String = field.labels.concat();
+        let mut pages = case.pages.clone();
+        for p in &mut pages {
+            for w in &mut p.words {
+                if w.text.chars().any(|c| label_chars.contains(c)) && !w.text.contains(&want[..6]) {
+                    w.text = "口口".into();
+                }
+            }
+        }
+        let d = extract(&pages, &spec, &Hints::new());
+        let f = &d.fields[&field.name];
+        assert_eq!(
+            f.value.as_ref().and_then(|v| v.as_str()),
+            Some(want),
+            "{}",
+            case.name
+        );
+        assert!(f.reason.as_deref().is_some_and(|r| r.contains("校验位")));
+        assert!(
+            f.confidence < lf.confidence,
+            "{} vs {}",
+            f.confidence,
+            lf.confidence
+        );
+        assert!(f.bbox.is_some());
+        // A second, different valid number on the page: no guess.
+        let mut two = pages.clone();
+        let mut extra = two[0]
+            .words
+            .iter()
+            .find(|w| w.text.contains(&want[..6]))
+            .expect("the number's word")
+            .clone();
+        extra.text = "11010519491231002X".into();
+        extra.bbox[1] += 400;
+        two[0].words.push(extra);
+        let d = extract(&two, &spec, &Hints::new());
+        assert!(d.fields[&field.name].value.is_none(), "{}", case.name);
+    }
+    assert!(tried > 0, "no recorded document with a resident ID read");
+}

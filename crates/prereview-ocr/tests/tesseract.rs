@@ -107,6 +107,9 @@ fn cache_serves_the_second_run() {
     let b = reader(Some(dir.path().to_path_buf()));
     assert_eq!(b.ocr_pages(&img("clean_id_card_03.png")).unwrap(), first);
     assert_eq!(b.pages_ocrd(), 0);
+    // Another page segmentation mode is another reading, not a cache hit.
+    b.ocr_pages_psm(&img("clean_id_card_03.png"), 6).unwrap();
+    assert_eq!(b.pages_ocrd(), 1);
 }
 
 /// Every page of a scanned PDF is rendered (pdftoppm) and read.

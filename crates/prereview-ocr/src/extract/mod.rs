@@ -93,7 +93,12 @@ pub fn extract_with_regions(
     let mut regions = BTreeMap::new();
     for (fi, field) in spec.fields.iter().enumerate() {
         let hint = hints.get(&field.name).map(String::as_str);
-        let (rf, region) = read_field(&pls, fi, field, hint);
+        let (mut rf, region) = read_field(&pls, fi, field, hint);
+        if rf.value.is_none() && rf.bbox.is_none() && self_checking(field, spec) {
+            if let Some(found) = find_unlabelled(&pls, field, hint) {
+                rf = found;
+            }
+        }
         if let Some(r) = region {
             regions.insert(field.name.clone(), r);
         }
@@ -304,6 +309,68 @@ fn read_field(
             None,
         )
     })
+}
+
+/// Identifiers that prove themselves (a resident ID number's or a credit
+/// code's check character), when the spec has one field of the type: such a
+/// value can be recognised without its label.
+fn self_checking(field: &FieldSpec, spec: &DocumentSpec) -> bool {
+    use prereview_model::document::FieldType::{ResidentId, Uscc};
+    matches!(field.ty, ResidentId | Uscc)
+        && spec.fields.iter().filter(|f| f.ty == field.ty).count() == 1
+}
+
+/// A field whose label was not found (a faint label on a poor scan), read
+/// from the one 18-character run on the pages that passes the field's
+/// check; `None` when no run or several different ones do. The confidence
+/// is lowered (no label vouches for it) and the note says how it was found.
+fn find_unlabelled(pls: &[PageLines], field: &FieldSpec, hint: Option<&str>) -> Option<ReadField> {
+    let mut found: Vec<(serde_json::Value, ReadField)> = Vec::new();
+    for pl in pls {
+        for (li, line) in pl.lines.iter().enumerate() {
+            let chars = &line.chars;
+            let mut i = 0;
+            while i < chars.len() {
+                if !chars[i].c.is_ascii_alphanumeric() {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < chars.len() && chars[i].c.is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                for a in start..i.saturating_sub(17) {
+                    let span = Span {
+                        parts: vec![(li, a, a + 18)],
+                    };
+                    let text = span_text(&pl.lines, &span);
+                    let Ok(p) = values::parse(field, &text, hint) else {
+                        continue;
+                    };
+                    if p.value.is_null() || found.iter().any(|(v, _)| *v == p.value) {
+                        continue;
+                    }
+                    let conf = span_confidence(pl, &span) * p.factor * 0.9;
+                    let rf = ReadField {
+                        value: Some(p.value.clone()),
+                        confidence: round3(conf.clamp(0.0, 1.0)),
+                        page: None,
+                        bbox: None,
+                        reason: Some(format!(
+                            "未找到“{}”标签，按校验位识别 (no label found; recognised by its check character)",
+                            field.title
+                        )),
+                        raw: Some(span_raw(pl, &span)),
+                    };
+                    found.push((p.value, with_location(rf, pl, &span)));
+                }
+            }
+        }
+    }
+    match found.len() {
+        1 => found.pop().map(|(_, rf)| rf),
+        _ => None,
+    }
 }
 
 fn round3(v: f32) -> f32 {
