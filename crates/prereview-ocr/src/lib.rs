@@ -8,9 +8,9 @@
 //!    PDF (pages rendered by poppler's `pdftoppm`) → [`PageWords`] per page:
 //!    words with boxes and confidences. Pages are decoded within
 //!    [`ImageLimits`] (dimensions checked from the header before decoding),
-//!    preprocessed ([`Preprocess`]: EXIF orientation, grey, scaling to a good
-//!    text height, deskew, optional Sauvola binarisation) and read by
-//!    Tesseract (`chi_sim+eng`, page segmentation mode set explicitly) on a
+//!    preprocessed ([`Preprocess`]: EXIF orientation, grey, characters scaled
+//!    to ≈ 30 px, deskew, local-mean binarisation, ruling lines removed) and read by
+//!    Tesseract (`chi_sim`, page segmentation mode set explicitly) on a
 //!    pool of worker threads with one engine each, under a per-page time
 //!    limit. An [`OcrCache`] keyed by the SHA-256 of the file's bytes and the
 //!    OCR settings stores the words.
@@ -52,46 +52,16 @@
 //! - [`OcrCache`]: `open(dir)`, `key(bytes, fingerprint)`, `get`, `put` (atomic).
 //! - [`ensure_single_threaded_openmp`]`()`, [`default_threshold`]`(FieldType) -> f32`.
 //!
-//! **Measured** (2 cores shared with other jobs, load ≈ 5; docgen synthetic scans,
-//! `benches/ocr_accuracy.rs`, `benches/ocr_speed.rs`):
-//!
-//! | choice | clean | mild | heavy | kept |
-//! |---|---|---|---|---|
-//! | `chi_sim+eng`, psm 6 | 35.8 % | 30.0 % | 17.5 % | no: short names read as English ("陶嘉" → "BR"), 4× slower |
-//! | `chi_sim`, psm 6 | 50.0 % | 50.0 % | 24.2 % | as fallback |
-//! | `chi_sim`, psm 3 | 75.0 % | 74.2 % | 23.3 % | yes (tables read; drops short spaced labels) |
-//! | psm 3 + psm 6 for fields left unread | 82.5 % | 80.0 % | 33.3 % | yes |
-//! | + Sauvola k=0.2 (21-doc subset) | 80.0 % | 82.5 % | 35.0 % (vs 62.5 %) | no |
-//! | no deskew (21-doc subset) | 80.0 % | 72.5 % | 50.0 % (vs 62.5 %) | deskew kept |
-//! | no scaling / line 30 / 55 px (subset) | ±1 field | ±2 fields | = | kept (the sets are 300 dpi; scaling matters for small scans) |
-//!
-//! Final (84 documents, 480 fields, `--per-kind 4 --seed 2025`): exact 83.1 %
-//! clean, 86.9 % mild, 45.0 % heavy (targets 99 / 95 / 85 % not met); 190 fields
-//! trusted (confidence ≥ [`default_threshold`]), 2 of them wrong (1 in 240; both
-//! one Chinese character misread inside a high-confidence word).
-//!
-//! **Second readings** (same 84 documents kept in one folder, `--dir`; 2 cores under load ≈ 7;
-//! 84 documents in 153 s page passes only, 127 s no band pass, 207 s default — timings noisy):
-//!
-//! | variant | clean | mild | heavy | trusted | wrong ≥ τ |
-//! |---|---|---|---|---|---|
-//! | page passes only (psm 3, psm 6 for unread fields) | 83.1 % | 86.9 % | 45.0 % | 190 | 2 |
-//! | + every one-line field re-read from its crop (psm 7, whitelists) | 78.8 % | 81.9 % | 42.5 % | 250 | 7 |
-//! | re-read only checkable fields (IDs, USCC, dates, choices), no band pass | 84.4 % | 86.9 % | 45.0 % | 205 | 2 |
-//! | + band pass (default) | **84.4 %** | **86.9 %** | **48.8 %** | 208 | 2 |
-//!
-//! Re-reading names and amounts from a crop made things worse: the crop's
-//! per-character confidences are high on wrong characters and the same engine
-//! repeats its mistakes, so [`Reader`] re-reads only values the grammar can check
-//! ([`reader::rereadable`]). The band pass (page re-read block by block, see
-//! [`preprocess::content_bands`]) recovers ID cards whose first card Tesseract's
-//! layout analysis dropped whole (heavy ID cards: 27.8 % → 38.9 %).
-//!
-//! Speed (38 pages): one engine 1.17 pages/s; 2 workers 1.42 pages/s (61 % of
-//! 2 × single under the shared load); `tesseract` CLI two at a time 1.44 pages/s
-//! (0.99×: the target of 1.5× is not met here); ≈ 170 MiB RSS per worker;
-//! OpenMP left on cost 2.8× the CPU per page (2.11 s vs 0.77 s) and halved
-//! throughput, and the re-exec was verified to take effect.
+//! **Measured**: see `docs/ocr.md` (accuracy per quality and per
+//! preprocessing variant, speed against the `tesseract` CLI, memory). In
+//! short, on 84 generated documents (480 fields): 91.9 % clean, 90.0 % mild,
+//! 61.9 % heavy exact (targets 99 / 95 / 85 % not met; 3 % of the fields hold
+//! characters the `chi_sim` model cannot output); 1 wrong value in 480 at or
+//! above the rules' trust thresholds; 2 workers 3.1× the naive CLI, 96 % of
+//! 2 × one engine. Re-reading free text from a crop was measured to make
+//! things worse (the crop's character confidences are high on wrong
+//! characters and the engine repeats its mistakes), so [`Reader`] re-reads
+//! only values the grammar can check ([`reader::rereadable`]).
 //!
 //! **Threads.** Create one [`Reader`] per process and share it: it owns
 //! `threads` workers (default: one per core), each with one Tesseract engine
