@@ -516,39 +516,28 @@ pub fn remove_rules(img: &mut GrayImage, min_run: u32) {
     let min_run = min_run.max(8) as usize;
     let px = img.as_raw();
     let mut rule = vec![false; w * h];
-    for y in 0..h {
-        let mut x = 0;
-        while x < w {
-            if px[y * w + x] != 0 {
-                x += 1;
+    // Rows, then columns: a line of `len` pixels from `first`, `step` apart.
+    let mut mark = |first: usize, step: usize, len: usize| {
+        let mut k = 0;
+        while k < len {
+            if px[first + k * step] != 0 {
+                k += 1;
                 continue;
             }
-            let s = x;
-            while x < w && px[y * w + x] == 0 {
-                x += 1;
+            let s = k;
+            while k < len && px[first + k * step] == 0 {
+                k += 1;
             }
-            if x - s >= min_run {
-                rule[y * w + s..y * w + x]
-                    .iter_mut()
-                    .for_each(|b| *b = true);
+            if k - s >= min_run {
+                (s..k).for_each(|j| rule[first + j * step] = true);
             }
         }
+    };
+    for y in 0..h {
+        mark(y * w, 1, w);
     }
     for x in 0..w {
-        let mut y = 0;
-        while y < h {
-            if px[y * w + x] != 0 {
-                y += 1;
-                continue;
-            }
-            let s = y;
-            while y < h && px[y * w + x] == 0 {
-                y += 1;
-            }
-            if y - s >= min_run {
-                (s..y).for_each(|yy| rule[yy * w + x] = true);
-            }
-        }
+        mark(x, w, h);
     }
     let raw = img.as_mut();
     for y in 0..h {
