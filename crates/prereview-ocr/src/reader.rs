@@ -377,6 +377,8 @@ impl Reader {
                 self.reread_fields(&mut doc, &pages, images, &regions, spec, hints);
             }
         }
+        // Again after the second readings, which may have confirmed or doubted.
+        crate::extract::confirm_identifiers(&mut doc, spec, hints);
         doc
     }
 

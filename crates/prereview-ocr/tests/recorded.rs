@@ -310,3 +310,69 @@ fn identifiers_are_found_without_their_label_only_when_unique() {
     }
     assert!(tried > 0, "no recorded document with a resident ID read");
 }
+
+/// An identifier read as printed (check character valid, nothing corrected)
+/// that equals the form's value is raised to the confirmed confidence; a
+/// different form value, or a reading that needed a correction, is not.
+#[test]
+fn identifiers_equal_to_the_form_are_confirmed_and_nothing_else() {
+    let mut tried = 0;
+    for case in cases() {
+        let spec = spec(&case.kind);
+        for field in spec
+            .fields
+            .iter()
+            .filter(|f| matches!(f.ty, FieldType::ResidentId | FieldType::Uscc))
+        {
+            let Some(want) = case.truth.get(&field.name).and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let plain = extract(&case.pages, &spec, &Hints::new());
+            let pf = &plain.fields[&field.name];
+            if pf.value.as_ref().and_then(|v| v.as_str()) != Some(want) || pf.reason.is_some() {
+                continue;
+            }
+            tried += 1;
+            let same = Hints::from([(field.name.clone(), want.to_string())]);
+            let d = extract(&case.pages, &spec, &same);
+            let f = &d.fields[&field.name];
+            assert_eq!(f.value, pf.value);
+            assert!(f.confidence >= prereview_ocr::extract::CONFIRMED_IDENTIFIER);
+            assert!(f.confidence >= pf.confidence);
+            assert!(f.reason.as_deref().is_some_and(|r| r.contains("申请表")));
+            // Another number on the form: the reading stands as it was.
+            let other = if field.ty == FieldType::ResidentId {
+                "11010519491231002X"
+            } else {
+                "91350100M000100Y43"
+            };
+            let d = extract(
+                &case.pages,
+                &spec,
+                &Hints::from([(field.name.clone(), other.to_string())]),
+            );
+            assert_eq!(
+                d.fields[&field.name].confidence, pf.confidence,
+                "{}",
+                case.name
+            );
+            // The page's number with a look-alike misread: corrected at most,
+            // never confirmed.
+            let mut pages = case.pages.clone();
+            for p in &mut pages {
+                for w in &mut p.words {
+                    if w.text.contains(&want[..10]) {
+                        w.text = w.text.replacen(&want[6..7], "B", 1);
+                    }
+                }
+            }
+            let d = extract(&pages, &spec, &same);
+            assert!(
+                d.fields[&field.name].confidence < prereview_ocr::extract::CONFIRMED_IDENTIFIER,
+                "{}",
+                case.name
+            );
+        }
+    }
+    assert!(tried > 0, "no recorded identifier read as printed");
+}

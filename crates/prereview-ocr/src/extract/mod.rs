@@ -104,14 +104,52 @@ pub fn extract_with_regions(
         }
         fields.insert(field.name.clone(), rf);
     }
-    let doc = ReadDocument {
+    let mut doc = ReadDocument {
         file: String::new(),
         kind: spec.kind.clone(),
         fields,
         pages: Some(pages.len() as u32),
         error: None,
     };
+    confirm_identifiers(&mut doc, spec, hints);
     (doc, regions)
+}
+
+/// The confidence of an identifier that passed its check character as read
+/// and equals the form's value.
+pub const CONFIRMED_IDENTIFIER: f32 = 0.95;
+
+const CONFIRMED_NOTE: &str =
+    "校验位正确且与申请表一致 (check character valid and equal to the form's value)";
+
+/// Raises to [`CONFIRMED_IDENTIFIER`] the confidence of each resident ID
+/// number or credit code that validated as read (no correction, no doubt
+/// noted) and equals the form's value. Why this is safe: for a wrong
+/// reading to be raised, OCR would have to misread the document's number
+/// into exactly the form's different number and still pass the check
+/// character. Text, dates and amounts are never raised this way: a slip of
+/// 3 for 8 or 丰 for 峰 could turn a real mismatch into a match.
+pub fn confirm_identifiers(doc: &mut ReadDocument, spec: &DocumentSpec, hints: &Hints) {
+    use prereview_model::document::FieldType::{ResidentId, Uscc};
+    for f in spec
+        .fields
+        .iter()
+        .filter(|f| matches!(f.ty, ResidentId | Uscc))
+    {
+        let (Some(rf), Some(h)) = (doc.fields.get_mut(&f.name), hints.get(&f.name)) else {
+            continue;
+        };
+        let as_read = rf.reason.is_none() || rf.reason.as_deref() == Some(CONFIRMED_NOTE);
+        let equal = rf
+            .value
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| v == prereview_validators::text::compact_code(h));
+        if as_read && equal && rf.confidence < CONFIRMED_IDENTIFIER {
+            rf.confidence = CONFIRMED_IDENTIFIER;
+            rf.reason = Some(CONFIRMED_NOTE.into());
+        }
+    }
 }
 
 /// The region to re-read for a value on `li` from char `a` (to `b` when the
