@@ -77,6 +77,20 @@ fn psm_of(n: u8) -> PageSegMode {
     }
 }
 
+/// Leptonica (Tesseract's image library) prints internal messages such as
+/// "Error in boxClipToRectangle: box outside rectangle" to stderr during
+/// layout analysis of some pages; they say nothing the caller can act on
+/// (our images are decoded by the `image` crate) and clutter batch logs.
+fn quiet_leptonica() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sets a process-global integer in Leptonica; no pointers.
+        unsafe {
+            leptonica_sys::setMsgSeverity(leptonica_sys::L_SEVERITY_NONE as i32);
+        }
+    });
+}
+
 /// Why OCR of a page failed (messages are user-facing, bilingual).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
@@ -104,6 +118,7 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(config: EngineConfig) -> Self {
+        quiet_leptonica();
         Engine {
             config,
             tess: None,
