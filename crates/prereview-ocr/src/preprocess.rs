@@ -11,13 +11,14 @@ use std::io::Cursor;
 
 /// Preprocessing switches. Part of the OCR cache key.
 ///
-/// Measured on the generated set (share of field values found verbatim in
-/// Tesseract's text, 25 documents per quality, psm 3): grey as scanned
-/// 51 / 69 / 35 % (clean / mild / heavy); characters scaled to ≈ 30 px,
-/// binarised against the local mean and ruling lines removed 83 / 82 / 56 %.
-/// Binarisation with a fixed window (15 px) instead of one sized by the
-/// characters *lost* on clean scans (31 %): thick strokes of large characters
-/// went white; hence every size here is relative to the measured characters.
+/// Why these steps: a prototype (share of field values found verbatim in
+/// Tesseract's text, 25 generated documents per quality, psm 3) went from
+/// 51 / 69 / 35 % (clean / mild / heavy, grey as scanned) to 83 / 82 / 56 %
+/// with the pages scaled, binarised against the local mean and ruling lines
+/// removed; with a fixed 15 px window instead of one sized by the characters,
+/// clean scans *fell* to 31 % (thick strokes of large characters went white),
+/// hence every size here is relative to the measured characters. Field
+/// accuracy of the pipeline itself, per variant: `docs/ocr.md`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Preprocess {
     /// Scale the page so that a Chinese character is about this many pixels
@@ -219,22 +220,27 @@ fn otsu(img: &GrayImage) -> u8 {
     best_t
 }
 
+/// The page at most `max_side` pixels on its long side (borrowed when it
+/// already is), with the factor used.
+fn shrunk(img: &GrayImage, max_side: u32) -> (std::borrow::Cow<'_, GrayImage>, f32) {
+    let (w, h) = img.dimensions();
+    let f = (max_side as f32 / w.max(h).max(1) as f32).min(1.0);
+    if f < 1.0 {
+        let (nw, nh) = ((w as f32 * f) as u32, (h as f32 * f) as u32);
+        (
+            std::borrow::Cow::Owned(resize_gray(img, nw.max(1), nh.max(1))),
+            f,
+        )
+    } else {
+        (std::borrow::Cow::Borrowed(img), f)
+    }
+}
+
 /// A small binary (ink = true) copy of the page, at most `max_side` pixels on
 /// its long side, with the factor used.
 fn small_ink(img: &GrayImage, max_side: u32) -> (Vec<bool>, u32, u32, f32) {
-    let (w, h) = img.dimensions();
-    let f = (max_side as f32 / w.max(h) as f32).min(1.0);
-    let small;
-    let src = if f < 1.0 {
-        small = resize_gray(
-            img,
-            ((w as f32 * f) as u32).max(1),
-            ((h as f32 * f) as u32).max(1),
-        );
-        &small
-    } else {
-        img
-    };
+    let (src, f) = shrunk(img, max_side);
+    let src = &*src;
     let t = otsu(src);
     let ink = src.pixels().map(|p| p.0[0] <= t).collect();
     (ink, src.width(), src.height(), f)
@@ -291,19 +297,8 @@ pub fn content_bands(img: &GrayImage, min_gap: u32) -> Vec<(u32, u32)> {
 /// surroundings (a box mean), so that shading and grey card backgrounds on
 /// photographed pages are not ink.
 fn local_ink(img: &GrayImage, max_side: u32) -> (Vec<bool>, u32, u32, f32) {
-    let (w, h) = img.dimensions();
-    let f = (max_side as f32 / w.max(h).max(1) as f32).min(1.0);
-    let small;
-    let src = if f < 1.0 {
-        small = resize_gray(
-            img,
-            ((w as f32 * f) as u32).max(1),
-            ((h as f32 * f) as u32).max(1),
-        );
-        &small
-    } else {
-        img
-    };
+    let (src, f) = shrunk(img, max_side);
+    let src = &*src;
     let (w, h) = (src.width() as usize, src.height() as usize);
     let px = src.as_raw();
     // Integral image for box means.
@@ -448,7 +443,8 @@ pub fn rotate(img: &GrayImage, deg: f32) -> GrayImage {
 
 /// Resamples a grey image (Catmull–Rom convolution; the kernel widens when
 /// shrinking, so small copies are averaged, not aliased). SIMD through
-/// `fast_image_resize`: measured ≈ 10× `image::imageops::resize` here.
+/// `fast_image_resize`: measured ≈ 15× `image::imageops::resize` here
+/// (a 300-dpi A4 page: 324 ms → 22 ms).
 pub fn resize_gray(img: &GrayImage, nw: u32, nh: u32) -> GrayImage {
     use fast_image_resize as fr;
     let (w, h) = img.dimensions();

@@ -338,17 +338,8 @@ impl Reader {
         if let (true, Some(psm2)) = (missing, self.settings.engine.fallback_psm) {
             if psm2 != psm {
                 if let Ok(pages2) = self.ocr_pages_psm(path, psm2) {
-                    let (doc2, regions2) = extract_with_regions(&pages2, spec, hints);
-                    for name in merge(&mut doc, doc2) {
-                        match regions2.get(&name) {
-                            Some(r) => regions.insert(name, *r),
-                            None => regions.remove(&name),
-                        };
-                    }
-                    // Unread in both: the second pass may have found the label.
-                    for (name, r) in regions2 {
-                        regions.entry(name).or_insert(r);
-                    }
+                    let second = extract_with_regions(&pages2, spec, hints);
+                    merge_pass(&mut doc, &mut regions, second);
                 }
             }
         }
@@ -360,16 +351,8 @@ impl Reader {
         if let (true, true, Some(images)) = (missing, self.settings.band_pass, &images) {
             let band_pages = self.read_bands(&pages, images);
             if band_pages.iter().any(|p| !p.words.is_empty()) {
-                let (doc2, regions2) = extract_with_regions(&band_pages, spec, hints);
-                for name in merge(&mut doc, doc2) {
-                    match regions2.get(&name) {
-                        Some(r) => regions.insert(name, *r),
-                        None => regions.remove(&name),
-                    };
-                }
-                for (name, r) in regions2 {
-                    regions.entry(name).or_insert(r);
-                }
+                let second = extract_with_regions(&band_pages, spec, hints);
+                merge_pass(&mut doc, &mut regions, second);
             }
         }
         if keep && !regions.is_empty() {
@@ -577,6 +560,26 @@ pub fn combine(
             rf.confidence = round3(low * 0.8);
             rf.reason = Some("两次识别结果不一致 (two readings disagree)".into());
         }
+    }
+}
+
+/// Merges a second pass's fields ([`merge`]) and keeps the re-read regions
+/// in step: a field now taken from the second pass uses its region (or none);
+/// a field unread in both gets the second pass's region if the first had none
+/// (the second pass may have found the label).
+fn merge_pass(
+    doc: &mut ReadDocument,
+    regions: &mut BTreeMap<String, ValueRegion>,
+    (doc2, regions2): (ReadDocument, BTreeMap<String, ValueRegion>),
+) {
+    for name in merge(doc, doc2) {
+        match regions2.get(&name) {
+            Some(r) => regions.insert(name, *r),
+            None => regions.remove(&name),
+        };
+    }
+    for (name, r) in regions2 {
+        regions.entry(name).or_insert(r);
     }
 }
 
