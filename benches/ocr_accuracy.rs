@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! cargo bench -p prereview-benches --bench ocr_accuracy -- [--dir DIR] [--per-kind N] [--seed S]
-//!     [--variants] [--psm N] [--reread off|doubtful|all] [--no-bands] [--only KIND] [--show-wrong]
+//!     [--variants] [--psm N] [--reread off|doubtful|all] [--no-bands]
+//!     [--second-look off|missing|doubtful] [--only KIND] [--show-wrong]
 //! ```
 //! Without `--dir` (or with an empty or missing one, which is then filled and
 //! kept, so that runs compare on the same documents), generates `--per-kind`
@@ -15,7 +16,9 @@
 //! 1 in 200 fields wrong above the threshold.
 
 use prereview_model::document::{DocumentSpec, FieldType};
-use prereview_ocr::{default_threshold, specs, Hints, Preprocess, Reader, Reread, Settings};
+use prereview_ocr::{
+    default_threshold, specs, Hints, Preprocess, Reader, Reread, SecondLook, Settings,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -330,6 +333,13 @@ fn main() {
     }
     if flag("--no-bands") {
         base.band_pass = false;
+    }
+    match opt("--second-look").as_deref() {
+        Some("off") => base.second_look = SecondLook::Off,
+        Some("missing") => base.second_look = SecondLook::Missing,
+        Some("doubtful") => base.second_look = SecondLook::Doubtful,
+        Some(other) => panic!("--second-look takes off, missing or doubtful, not {other}"),
+        None => {}
     }
     let mut variants: Vec<(String, Settings)> = vec![("default".into(), base.clone())];
     if flag("--variants") {

@@ -297,12 +297,24 @@ pub fn read_page(
 /// A page read by the pool, with its processed image when asked for.
 pub type PageOutput = (PageWords, Option<image::GrayImage>);
 
+/// How a page image is prepared for one pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    /// The configured preprocessing.
+    Standard,
+    /// The same without binarising: Tesseract thresholds the grey page
+    /// itself. A second look at pages the first pass read badly; measured
+    /// on heavy scans, the two passes are wrong on largely different fields.
+    Grey,
+}
+
 enum Work {
     Page {
         bytes: Arc<Vec<u8>>,
         page: u32,
         psm: u8,
         keep_image: bool,
+        look: Look,
     },
     Line {
         img: image::GrayImage,
@@ -336,6 +348,8 @@ struct Shared {
     config: EngineConfig,
     limits: ImageLimits,
     pre: Preprocess,
+    /// `pre` without binarising ([`Look::Grey`]).
+    grey: Preprocess,
     engines_created: AtomicUsize,
 }
 
@@ -360,6 +374,10 @@ impl Pool {
             rx: Mutex::new(rx),
             config,
             limits,
+            grey: Preprocess {
+                binarize: false,
+                ..pre.clone()
+            },
             pre,
             engines_created: AtomicUsize::new(0),
         });
@@ -398,7 +416,8 @@ impl Pool {
     /// Reads one encoded page on a worker, waiting at most the page time limit
     /// once a worker has started it.
     pub fn read(&self, bytes: Arc<Vec<u8>>, page: u32, psm: u8) -> Result<PageWords, EngineError> {
-        self.read_page(bytes, page, psm, false).map(|(p, _)| p)
+        self.read_page(bytes, page, psm, false, Look::Standard)
+            .map(|(p, _)| p)
     }
 
     /// [`Pool::read`], also returning the processed image when `keep_image`.
@@ -408,12 +427,14 @@ impl Pool {
         page: u32,
         psm: u8,
         keep_image: bool,
+        look: Look,
     ) -> Result<PageOutput, EngineError> {
         match self.run(Work::Page {
             bytes,
             page,
             psm,
             keep_image,
+            look,
         })? {
             Output::Page(p) => Ok(p),
             _ => Err(EngineError::Stopped),
@@ -498,13 +519,17 @@ fn worker(shared: Arc<Shared>) {
                 page,
                 psm,
                 keep_image,
+                look,
             } => read_page(
                 &mut engine,
                 bytes,
                 *page,
                 *psm,
                 &shared.limits,
-                &shared.pre,
+                match look {
+                    Look::Standard => &shared.pre,
+                    Look::Grey => &shared.grey,
+                },
                 *keep_image,
             )
             .map(Output::Page),

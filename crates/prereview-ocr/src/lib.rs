@@ -82,10 +82,10 @@ pub use prereview_model::document::{DocumentSpec, ReadDocument};
 
 pub use cache::OcrCache;
 pub use engine::LineReading;
-pub use engine::{EngineConfig, EngineError};
+pub use engine::{EngineConfig, EngineError, Look};
 pub use extract::{default_threshold, extract, extract_with_regions, Hints, ValueRegion};
 pub use preprocess::{ImageLimits, PageError, Preprocess};
-pub use reader::{unreadable, OcrError, Reader, Reread, Settings};
+pub use reader::{unreadable, OcrError, Reader, Reread, SecondLook, Settings};
 pub use specs::SpecError;
 pub use words::{PageTransform, PageWords, Word};
 

@@ -1,7 +1,7 @@
 //! [`Reader`]: files → OCR'd pages (cached) → fields.
 
 use crate::cache::OcrCache;
-use crate::engine::{EngineConfig, EngineError, LineReading, Pool};
+use crate::engine::{EngineConfig, EngineError, LineReading, Look, Pool};
 use crate::extract::{default_threshold, extract_with_regions, values, Hints, ValueRegion};
 use crate::pdf::{self, PdfError};
 use crate::preprocess::{ImageLimits, Preprocess};
@@ -37,6 +37,19 @@ pub struct Settings {
     /// When fields are still unread after both page passes, read each page
     /// again band by band (blocks separated by wide blank gaps).
     pub band_pass: bool,
+    /// When the page passes leave fields unread (or doubtful), read the
+    /// pages once more prepared differently ([`Look::Grey`]).
+    pub second_look: SecondLook,
+}
+
+/// When [`Reader::read_document`] takes a second look at a document's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SecondLook {
+    Off,
+    /// When a field is still unread.
+    Missing,
+    /// When a field is unread or below its threshold.
+    Doubtful,
 }
 
 /// Which fields [`Reader::read_document`] reads again from their own line.
@@ -63,6 +76,7 @@ impl Default for Settings {
             cache_dir: None,
             reread: Reread::All,
             band_pass: true,
+            second_look: SecondLook::Doubtful,
         }
     }
 }
@@ -173,7 +187,8 @@ impl Reader {
 
     /// [`Reader::ocr_pages`] with another page segmentation mode.
     pub fn ocr_pages_psm(&self, path: &Path, psm: u8) -> Result<Vec<PageWords>, OcrError> {
-        self.ocr_pages_full(path, psm, false).map(|(p, _)| p)
+        self.ocr_pages_full(path, psm, false, Look::Standard)
+            .map(|(p, _)| p)
     }
 
     /// The encoded page images of a file (one for an image, rendered pages for a PDF).
@@ -222,6 +237,7 @@ impl Reader {
         path: &Path,
         psm: u8,
         keep_images: bool,
+        look: Look,
     ) -> Result<(Vec<PageWords>, Option<Vec<GrayImage>>), OcrError> {
         let meta = std::fs::metadata(path)
             .map_err(|e| OcrError::Io(format!("{}: {e}", path.display())))?;
@@ -235,17 +251,20 @@ impl Reader {
             std::fs::read(path).map_err(|e| OcrError::Io(format!("{}: {e}", path.display())))?;
         // The page segmentation mode is part of the key: the fallback pass
         // (another mode) must not be served the first pass's words.
-        let key = self
-            .cache
-            .as_ref()
-            .map(|_| OcrCache::key(&bytes, &format!("{}|psm {psm}", self.fingerprint)));
+        let key = self.cache.as_ref().map(|_| {
+            let look = match look {
+                Look::Standard => "",
+                Look::Grey => "|grey",
+            };
+            OcrCache::key(&bytes, &format!("{}|psm {psm}{look}", self.fingerprint))
+        });
         if let (Some(c), Some(k)) = (&self.cache, &key) {
             if let Some(p) = c.get(k) {
                 return Ok((p, None));
             }
         }
         let page_bytes = self.page_bytes(path, bytes)?;
-        let out = self.ocr_encoded_full(page_bytes, psm, keep_images)?;
+        let out = self.ocr_encoded_full(page_bytes, psm, keep_images, look)?;
         let (pages, images): (Vec<PageWords>, Vec<Option<GrayImage>>) = out.into_iter().unzip();
         let images: Option<Vec<GrayImage>> = images.into_iter().collect();
         if let (Some(c), Some(k)) = (&self.cache, &key) {
@@ -270,7 +289,7 @@ impl Reader {
         psm: u8,
     ) -> Result<Vec<PageWords>, OcrError> {
         Ok(self
-            .ocr_encoded_full(pages, psm, false)?
+            .ocr_encoded_full(pages, psm, false, Look::Standard)?
             .into_iter()
             .map(|(p, _)| p)
             .collect())
@@ -281,6 +300,7 @@ impl Reader {
         pages: Vec<Arc<Vec<u8>>>,
         psm: u8,
         keep_images: bool,
+        look: Look,
     ) -> Result<Vec<crate::engine::PageOutput>, OcrError> {
         self.pages_ocrd
             .fetch_add(pages.len(), std::sync::atomic::Ordering::Relaxed);
@@ -288,7 +308,7 @@ impl Reader {
         let results: Vec<PageResult> = if pages.len() == 1 {
             vec![self
                 .pool
-                .read_page(Arc::clone(&pages[0]), 1, psm, keep_images)]
+                .read_page(Arc::clone(&pages[0]), 1, psm, keep_images, look)]
         } else {
             std::thread::scope(|s| {
                 let handles: Vec<_> = pages
@@ -296,7 +316,9 @@ impl Reader {
                     .enumerate()
                     .map(|(i, b)| {
                         let b = Arc::clone(b);
-                        s.spawn(move || self.pool.read_page(b, i as u32 + 1, psm, keep_images))
+                        s.spawn(move || {
+                            self.pool.read_page(b, i as u32 + 1, psm, keep_images, look)
+                        })
                     })
                     .collect();
                 handles
@@ -328,7 +350,8 @@ impl Reader {
         let keep = self.settings.reread != Reread::Off;
         let psm = self.settings.engine.psm;
         let keep_images = keep || self.settings.band_pass;
-        let (pages, mut images) = match self.ocr_pages_full(path, psm, keep_images) {
+        let (pages, mut images) = match self.ocr_pages_full(path, psm, keep_images, Look::Standard)
+        {
             Ok(p) => p,
             Err(e) => return unreadable(file, spec, e.to_string()),
         };
@@ -341,6 +364,26 @@ impl Reader {
                     let second = extract_with_regions(&pages2, spec, hints);
                     merge_pass(&mut doc, &mut regions, second);
                 }
+            }
+        }
+        let wanted = |doc: &ReadDocument| {
+            spec.fields.iter().any(|f| {
+                doc.fields
+                    .get(&f.name)
+                    .is_some_and(|rf| match self.settings.second_look {
+                        SecondLook::Off => false,
+                        SecondLook::Missing => rf.value.is_none(),
+                        SecondLook::Doubtful => {
+                            rf.value.is_none() || rf.confidence < default_threshold(f.ty)
+                        }
+                    })
+            })
+        };
+        if wanted(&doc) {
+            if let Ok((pages2, _)) = self.ocr_pages_full(path, psm, false, Look::Grey) {
+                let second = extract_with_regions(&pages2, spec, hints);
+                agree(&mut doc, &second.0);
+                merge_pass(&mut doc, &mut regions, second);
             }
         }
         let missing = doc.fields.values().any(|f| f.value.is_none());
@@ -362,6 +405,7 @@ impl Reader {
         }
         // Again after the second readings, which may have confirmed or doubted.
         crate::extract::confirm_identifiers(&mut doc, spec, hints);
+        crate::extract::one_text_one_field(&mut doc, spec);
         doc
     }
 
@@ -563,6 +607,40 @@ pub fn combine(
     }
 }
 
+/// A reading that two looks at the page ([`Look`]) agree on, each at this
+/// confidence or more and neither with a correction or doubt noted, is
+/// trusted at [`AGREED`]. Measured on the 84-document set: of 201 such
+/// fields, none was wrong (of 295 agreeing fields, 3 were, all below 0.5).
+pub const AGREEMENT_FLOOR: f32 = 0.6;
+/// The confidence of a value two looks agree on (see [`AGREEMENT_FLOOR`]).
+pub const AGREED: f32 = 0.95;
+const AGREED_NOTE: &str =
+    "两种预处理的识别结果一致 (two differently prepared readings of the page agree)";
+
+/// Raises the confidence of the values the second look read the same as
+/// the first: to the better of the two, and to [`AGREED`] when both clear
+/// [`AGREEMENT_FLOOR`] as read. Disagreements are left to [`merge`].
+fn agree(doc: &mut ReadDocument, second: &ReadDocument) {
+    for (name, f1) in doc.fields.iter_mut() {
+        let Some(f2) = second.fields.get(name) else {
+            continue;
+        };
+        if f1.value.is_none() || f1.value != f2.value {
+            continue;
+        }
+        let (lo, hi) = (
+            f1.confidence.min(f2.confidence),
+            f1.confidence.max(f2.confidence),
+        );
+        if lo >= AGREEMENT_FLOOR && f1.reason.is_none() && f2.reason.is_none() {
+            f1.confidence = hi.max(AGREED);
+            f1.reason = Some(AGREED_NOTE.into());
+        } else {
+            f1.confidence = hi;
+        }
+    }
+}
+
 /// Merges a second pass's fields ([`merge`]) and keeps the re-read regions
 /// in step: a field now taken from the second pass uses its region (or none);
 /// a field unread in both gets the second pass's region if the first had none
@@ -710,6 +788,55 @@ mod tests {
         combine(&mut rf, parsed("12"), &reading("12", 99.0), 1, [0, 0, 1, 1]);
         assert_eq!(rf.value, Some(json!(id)));
         assert!(rf.confidence < 0.9);
+    }
+
+    fn doc_of(fields: &[(&str, ReadField)]) -> ReadDocument {
+        ReadDocument {
+            file: "a.png".into(),
+            kind: "k".into(),
+            fields: fields
+                .iter()
+                .map(|(n, f)| (n.to_string(), f.clone()))
+                .collect(),
+            pages: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn two_looks_that_agree_are_trusted_and_nothing_else_is() {
+        let noted = ReadField {
+            reason: Some("corrected".into()),
+            ..page_field("涞水县", 0.8)
+        };
+        let mut first = doc_of(&[
+            ("both_sure", page_field("张伟", 0.7)),
+            ("one_unsure", page_field("王芳", 0.8)),
+            ("differ", page_field("郝宇", 0.8)),
+            ("corrected", noted.clone()),
+            ("only_first", page_field("合格", 0.85)),
+        ]);
+        let second = doc_of(&[
+            ("both_sure", page_field("张伟", 0.65)),
+            ("one_unsure", page_field("王芳", 0.4)),
+            ("differ", page_field("部字", 0.9)),
+            ("corrected", noted),
+            ("only_first", ReadField::missing("label not found")),
+        ]);
+        agree(&mut first, &second);
+        let conf = |n: &str| first.fields[n].confidence;
+        assert_eq!(conf("both_sure"), AGREED);
+        assert!(first.fields["both_sure"].reason.is_some(), "says why");
+        // Agreement below the floor keeps the better reading's confidence.
+        assert_eq!(conf("one_unsure"), 0.8);
+        // A correction made twice is still a correction.
+        assert_eq!(conf("corrected"), 0.8);
+        // Disagreement and a missing second reading are not agreement.
+        assert_eq!(conf("differ"), 0.8);
+        assert_eq!(conf("only_first"), 0.85);
+        // Then the disagreement is merged below any threshold.
+        merge(&mut first, second);
+        assert!(first.fields["differ"].confidence < 0.9);
     }
 
     #[test]

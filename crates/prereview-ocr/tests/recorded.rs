@@ -376,3 +376,58 @@ fn identifiers_equal_to_the_form_are_confirmed_and_nothing_else() {
     }
     assert!(tried > 0, "no recorded identifier read as printed");
 }
+
+/// 不动产权证书's 坐落 spans two lines centred beside its label: OCR puts the
+/// label on a line of its own between them. Both lines are the value, and
+/// the autonomous county's two misread characters are corrected from GB/T 2260.
+#[test]
+fn a_value_centred_beside_its_label_is_read_from_both_lines() {
+    let c = cases()
+        .into_iter()
+        .find(|c| c.name == "clean_property_certificate_02")
+        .unwrap();
+    let doc = extract(&c.pages, &spec(&c.kind), &Hints::new());
+    let address = &doc.fields["address"];
+    assert_eq!(
+        address.value.as_ref(),
+        Some(&c.truth["address"]),
+        "{address:?}"
+    );
+    assert!(
+        address.confidence < default_threshold(FieldType::Text),
+        "{address:?}"
+    );
+    // The box covers both lines.
+    let [_, _, _, h] = address.bbox.unwrap();
+    assert!(h > 80, "{address:?}");
+}
+
+/// Two fields read from one place on the page (编号 taken from a misread
+/// 身份证号's 证号) are both doubted: one of them is wrong.
+#[test]
+fn one_text_read_as_two_fields_is_doubted() {
+    let c = cases()
+        .into_iter()
+        .find(|c| c.name == "clean_health_certificate_01")
+        .unwrap();
+    let spec = spec(&c.kind);
+    let mut doc = extract(&c.pages, &spec, &Hints::new());
+    let id = doc.fields["id_number"].clone();
+    assert!(id.value.is_some());
+    let before = doc.fields["sex"].confidence;
+    doc.fields.insert("certificate_no".into(), id);
+    prereview_ocr::extract::one_text_one_field(&mut doc, &spec);
+    for f in ["id_number", "certificate_no"] {
+        let rf = &doc.fields[f];
+        assert!(
+            rf.confidence < default_threshold(FieldType::Text),
+            "{f}: {rf:?}"
+        );
+        assert!(
+            rf.reason.as_deref().unwrap().contains("同一处文字"),
+            "{f}: {rf:?}"
+        );
+    }
+    // Fields elsewhere on the page are untouched.
+    assert_eq!(doc.fields["sex"].confidence, before);
+}

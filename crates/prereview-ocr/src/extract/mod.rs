@@ -112,7 +112,64 @@ pub fn extract_with_regions(
         error: None,
     };
     confirm_identifiers(&mut doc, spec, hints);
+    one_text_one_field(&mut doc, spec);
     (doc, regions)
+}
+
+/// A text on the page is the value of one field. When two fields were read
+/// from the same place (a misread 身份证号 whose 证号 was taken for 编号's
+/// label), at least one is wrong and nothing tells which: both are doubted.
+/// Range parts (the start and end of one 有效期限) share their text by design.
+pub fn one_text_one_field(doc: &mut ReadDocument, spec: &DocumentSpec) {
+    let located: Vec<(&str, u32, [u32; 4])> = spec
+        .fields
+        .iter()
+        .filter(|f| f.range_part.is_none())
+        .filter_map(|f| {
+            let rf = doc.fields.get(&f.name)?;
+            rf.value.as_ref()?;
+            Some((f.name.as_str(), rf.page?, rf.bbox?))
+        })
+        .collect();
+    let mut doubted: Vec<(String, String)> = Vec::new();
+    for (i, a) in located.iter().enumerate() {
+        for b in &located[i + 1..] {
+            if a.1 == b.1 && mostly_overlap(a.2, b.2) {
+                doubted.push((a.0.to_string(), b.0.to_string()));
+                doubted.push((b.0.to_string(), a.0.to_string()));
+            }
+        }
+    }
+    for (name, other) in doubted {
+        let title = |n: &str| {
+            spec.fields
+                .iter()
+                .find(|f| f.name == n)
+                .map_or(n.to_string(), |f| f.title.clone())
+        };
+        if let Some(rf) = doc.fields.get_mut(&name) {
+            rf.confidence = rf.confidence.min(SHARED_TEXT_CONFIDENCE);
+            rf.reason = Some(format!(
+                "同一处文字也被读作“{}” (the same text was also read as another field)",
+                title(&other)
+            ));
+        }
+    }
+}
+
+/// The confidence left to fields read from the same text (below any threshold).
+const SHARED_TEXT_CONFIDENCE: f32 = 0.5;
+
+/// Whether two boxes overlap by more than half of the smaller one.
+fn mostly_overlap(a: [u32; 4], b: [u32; 4]) -> bool {
+    let w = (a[0] + a[2])
+        .min(b[0] + b[2])
+        .saturating_sub(a[0].max(b[0])) as u64;
+    let h = (a[1] + a[3])
+        .min(b[1] + b[3])
+        .saturating_sub(a[1].max(b[1])) as u64;
+    let small = (a[2] as u64 * a[3] as u64).min(b[2] as u64 * b[3] as u64);
+    small > 0 && 2 * w * h > small
 }
 
 /// The confidence of an identifier that passed its check character as read
@@ -447,6 +504,14 @@ fn value_span(
     let mut last_line = hit.line;
     if s < e {
         span.parts.push((hit.line, s, e));
+    } else if let Some(cell) = multiline
+        .then(|| cell_beside(lines, hit, stops, ends))
+        .flatten()
+    {
+        // The whole value stands in the cell beside the label; nothing continues it.
+        last_line = cell.parts.iter().map(|p| p.0).max().unwrap_or(hit.line);
+        span = cell;
+        ended = true;
     } else {
         // Next line below, under or right of the label. Measured from the
         // label's own characters: other ink on its line (a QR code beside
@@ -526,6 +591,54 @@ fn value_span(
             if end2 {
                 break;
             }
+        }
+    }
+    (!span.parts.is_empty()).then_some(span)
+}
+
+/// A value of several lines centred beside its label in a table cell
+/// (不动产权证书's 坐落): OCR puts the label on a line of its own, between the
+/// value's lines. Taken only when lines starting right of the label stand
+/// both above and below the label's middle, each within a line and a half of
+/// the label, with no other label before them on their line.
+fn cell_beside(lines: &[Line], hit: &Hit, stops: &[&Hit], ends: &[Vec<char>]) -> Option<Span> {
+    let line = &lines[hit.line];
+    let label = &line.chars[hit.start..hit.end.min(line.chars.len())];
+    let (ly0, ly1) = label.iter().fold((u32::MAX, 0), |(a, b), c| {
+        (a.min(c.bbox[1]), b.max(c.bbox[1] + c.bbox[3]))
+    });
+    let lx1 = label.iter().map(|c| c.bbox[0] + c.bbox[2]).max()?;
+    let lh = ly1.checked_sub(ly0)?.max(1);
+    let mid = (ly0 + ly1) / 2;
+    let lo = ly0.saturating_sub(lh * 3 / 2);
+    let hi = ly1 + lh * 3 / 2;
+    let mut cell: Vec<usize> = (0..lines.len())
+        .filter(|&j| j != hit.line)
+        .filter(|&j| {
+            let l = &lines[j];
+            let Some(first) = l.chars.first() else {
+                return false;
+            };
+            l.y0 >= lo
+                && l.y1 <= hi
+                && first.bbox[0] + lh / 4 >= lx1
+                && first.bbox[0] <= lx1 + 8 * lh
+                && !stops.iter().any(|st| st.line == j)
+        })
+        .collect();
+    cell.sort_by_key(|&j| lines[j].y0);
+    let centre = |j: usize| (lines[j].y0 + lines[j].y1) / 2;
+    if !(cell.iter().any(|&j| centre(j) < mid) && cell.iter().any(|&j| centre(j) > mid)) {
+        return None;
+    }
+    let mut span = Span::default();
+    for j in cell {
+        let (s, e, _, ended) = piece(&lines[j], j, 0, stops, ends);
+        if s < e {
+            span.parts.push((j, s, e));
+        }
+        if ended {
+            break;
         }
     }
     (!span.parts.is_empty()).then_some(span)

@@ -137,6 +137,16 @@ fn parse_text(field: &FieldSpec, t: &str) -> Result<Parsed, Failure> {
                 });
             }
         }
+        if let Some(c) = look_alike_in_code(t) {
+            // 2025WJO43317: was it O or 0? Only a person can tell.
+            return Ok(Parsed {
+                value: Value::String(t.to_string()),
+                factor: 0.85,
+                note: Some(format!(
+                    "编号中的“{c}”可能是数字 (the “{c}” in this number may be a digit)"
+                )),
+            });
+        }
         return Ok(Parsed {
             value: Value::String(t.to_string()),
             factor: 1.0,
@@ -183,6 +193,25 @@ fn parse_text(field: &FieldSpec, t: &str) -> Result<Parsed, Failure> {
         "“{t}”不是允许的取值（{}） (not one of the allowed values)",
         field.choices.join("、")
     ))
+}
+
+/// In a code of letters and digits (a report or certificate number), a
+/// letter OCR confuses with a digit standing next to a digit.
+fn look_alike_in_code(t: &str) -> Option<char> {
+    let chars: Vec<char> = t.chars().collect();
+    let code = chars.len() >= 4
+        && chars
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || "-()[]".contains(*c))
+        && chars.iter().any(|c| c.is_ascii_digit());
+    if !code {
+        return None;
+    }
+    (0..chars.len()).find_map(|i| {
+        let next_to_digit = (i > 0 && chars[i - 1].is_ascii_digit())
+            || chars.get(i + 1).is_some_and(|c| c.is_ascii_digit());
+        ("OoDQIl".contains(chars[i]) && next_to_digit).then_some(chars[i])
+    })
 }
 
 /// Replaces letters OCR confuses with digits, where a digit is expected
@@ -247,7 +276,7 @@ fn wan_of(fen: i64) -> Option<Value> {
 /// starts with, walking down from the province (or, when the address starts
 /// lower, a prefecture): at each level a name of the table that is written
 /// there is taken as is; else a name the same length that differs in one
-/// character, when exactly one name under the previous division does and
+/// character (one in five for long names), when exactly one name under the previous division does and
 /// the text read is no division's name. Returns the text and the number of
 /// names corrected. Stops at the first level it cannot place.
 pub fn fix_divisions(t: &str) -> (String, usize) {
@@ -284,7 +313,13 @@ pub fn fix_divisions(t: &str) -> (String, usize) {
             parent = Some(&d.code);
             continue;
         }
-        let near: Vec<&&divisions::Division> = cands.iter().filter(|d| at(d) == Some(1)).collect();
+        // One slip per five characters: a long autonomous county's name
+        // (镇沅彝族哈尼族拉祜族自治县) may lose two and stay unmistakable.
+        let allowed = |d: &divisions::Division| (d.name.chars().count() / 5).max(1);
+        let near: Vec<&&divisions::Division> = cands
+            .iter()
+            .filter(|d| at(d).is_some_and(|k| k >= 1 && k <= allowed(d)))
+            .collect();
         let [d] = near.as_slice() else { break };
         let n = d.name.chars().count();
         let read: String = chars[pos..pos + n].iter().collect();
@@ -808,6 +843,27 @@ mod tests {
     }
 
     #[test]
+    fn letters_like_digits_in_codes_are_doubted() {
+        let report = FieldSpec {
+            pattern: Some("(?P<v>[0-9A-Za-z-]{4,40})".into()),
+            ..field(FieldType::Text)
+        };
+        let p = parse(&report, "2025WJO43317", None).unwrap();
+        assert_eq!(
+            p.value,
+            Value::String("2025WJO43317".into()),
+            "never rewritten"
+        );
+        assert!(p.factor < 0.9 && p.note.is_some());
+        // Letters away from the digits, and ordinary text, are not doubted.
+        assert_eq!(parse(&report, "JK202511015313", None).unwrap().factor, 1.0);
+        assert_eq!(
+            parse(&field(FieldType::Text), "张三", None).unwrap().factor,
+            1.0
+        );
+    }
+
+    #[test]
     fn division_names_are_corrected_only_when_one_name_fits() {
         // 涞水县 is under 保定市; 沫水县 is no division's name.
         assert_eq!(
@@ -823,6 +879,13 @@ mod tests {
         );
         // 梅具区 is one character from both 梅江区 and 梅县区: not guessed.
         assert_eq!(fix_divisions("广东省梅州市梅具区中山路").1, 0);
+        // A long name may lose one character in five (彝 and 祜 here)…
+        assert_eq!(
+            fix_divisions("云南省普洱市镇沅码族哈尼族拉社族自治县工业南路").0,
+            "云南省普洱市镇沅彝族哈尼族拉祜族自治县工业南路"
+        );
+        // …a short one only one.
+        assert_eq!(fix_divisions("河北省保定市沫木县学府路").1, 0);
         assert_eq!(fix_divisions("").1, 0);
     }
 
