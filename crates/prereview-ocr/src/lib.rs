@@ -41,7 +41,10 @@
 //!   Result<Vec<PageWords>, OcrError>` (cached when `Settings::cache_dir` is set);
 //!   [`Reader::pages_ocrd`], [`Reader::engines_created`], [`Reader::threads`];
 //!   `Settings::reread` ([`Reread`]: `Off`, `Doubtful`, `All`, which fields may be
-//!   re-read; checkable types only) and `Settings::band_pass`.
+//!   re-read; checkable types only), `Settings::band_pass` and
+//!   `Settings::second_look` ([`SecondLook`]: when to read a document's pages
+//!   again from the grey page; values both looks agree on are trusted, see
+//!   [`reader::AGREEMENT_FLOOR`]).
 //! - [`extract_with_regions`]`(&[PageWords], &DocumentSpec, &Hints) -> (ReadDocument,
 //!   BTreeMap<String, ValueRegion>)`; [`engine::Engine::recognize_line`]`(&mut self,
 //!   &GrayImage, whitelist) -> Result<LineReading, EngineError>` (per-character confidences).
