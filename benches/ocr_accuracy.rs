@@ -6,7 +6,7 @@
 //! ```text
 //! cargo bench -p prereview-benches --bench ocr_accuracy -- [--dir DIR] [--per-kind N] [--seed S]
 //!     [--variants] [--psm N] [--reread off|doubtful|all] [--no-bands]
-//!     [--second-look off|missing|doubtful] [--only KIND] [--show-wrong]
+//!     [--second-look off|missing|doubtful] [--only KIND] [--show-wrong] [--show-untrusted]
 //! ```
 //! Without `--dir` (or with an empty or missing one, which is then filled and
 //! kept, so that runs compare on the same documents), generates `--per-kind`
@@ -124,6 +124,9 @@ struct Run {
     by: BTreeMap<(String, String), Tally>,
     secs: f64,
     wrong: Vec<String>,
+    /// Right values below the trust threshold (what keeps correct
+    /// submissions in `review`).
+    untrusted: Vec<String>,
 }
 
 /// The confidences above which the shipped rules trust a field
@@ -167,6 +170,7 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
     let reader = Reader::new(settings).expect("reader");
     let by = Mutex::new(BTreeMap::<(String, String), Tally>::new());
     let wrong = Mutex::new(Vec::new());
+    let untrusted = Mutex::new(Vec::new());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let start = Instant::now();
     std::thread::scope(|s| {
@@ -191,7 +195,19 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
                     t.trusted += trusted as usize;
                     match v {
                         None => t.null += 1,
-                        Some(v) if same(f.ty, &v, want) => t.correct += 1,
+                        Some(v) if same(f.ty, &v, want) => {
+                            t.correct += 1;
+                            if !trusted {
+                                untrusted.lock().unwrap().push(format!(
+                                    "{} {}: {} conf {:.2} ({})",
+                                    d.path.display(),
+                                    f.name,
+                                    v,
+                                    conf,
+                                    rf.and_then(|r| r.reason.clone()).unwrap_or_default()
+                                ));
+                            }
+                        }
                         Some(v) => {
                             if trusted {
                                 t.wrong_trusted += 1;
@@ -230,6 +246,7 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
         by: by.into_inner().unwrap(),
         secs: start.elapsed().as_secs_f64(),
         wrong: wrong.into_inner().unwrap(),
+        untrusted: untrusted.into_inner().unwrap(),
     }
 }
 
@@ -384,6 +401,11 @@ fn main() {
         if flag("--show-wrong") {
             for w in &r.wrong {
                 println!("  {w}");
+            }
+        }
+        if flag("--show-untrusted") {
+            for w in &r.untrusted {
+                println!("  ?? {w}");
             }
         }
         println!();

@@ -570,8 +570,11 @@ pub fn combine(
 ) {
     let round3 = |v: f32| (v.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
     let Some(p) = crop.filter(|p| !p.value.is_null()) else {
-        if rf.value.is_some() {
-            // The crop could not confirm the page's value.
+        // The crop could not confirm the page's value. That doubts a single
+        // reading, not one two looks agreed on: a crop of 性别 that also
+        // catches part of 民族 reads nothing parseable, and says nothing
+        // against 男 (the agreement was measured before this step).
+        if rf.value.is_some() && rf.reason.as_deref() != Some(AGREED_NOTE) {
             rf.confidence = round3(rf.confidence * 0.9);
         }
         return;
@@ -790,6 +793,22 @@ mod tests {
         combine(&mut rf, parsed("12"), &reading("12", 99.0), 1, [0, 0, 1, 1]);
         assert_eq!(rf.value, Some(json!(id)));
         assert!(rf.confidence < 0.9);
+        // …but not a value two looks at the page agreed on.
+        let mut rf = ReadField {
+            reason: Some(AGREED_NOTE.into()),
+            ..page_field(id, AGREED)
+        };
+        combine(&mut rf, parsed("12"), &reading("12", 99.0), 1, [0, 0, 1, 1]);
+        assert_eq!(rf.confidence, AGREED);
+        // A crop that reads another valid value still doubts it.
+        combine(
+            &mut rf,
+            parsed(other),
+            &reading(other, 99.0),
+            1,
+            [0, 0, 1, 1],
+        );
+        assert!(rf.confidence < 0.9, "{}", rf.confidence);
     }
 
     fn doc_of(fields: &[(&str, ReadField)]) -> ReadDocument {
