@@ -38,6 +38,23 @@ fn rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// Runs `f` on every image from `threads` threads taking the next image
+/// in turn; returns the wall seconds.
+fn on_threads(images: &[PathBuf], threads: usize, f: impl Fn(&Path) + Sync) -> f64 {
+    let next = AtomicUsize::new(0);
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(p) = images.get(i) else { break };
+                f(p);
+            });
+        }
+    });
+    t.elapsed().as_secs_f64()
+}
+
 /// (wall seconds, CPU seconds) to OCR every image with `threads` workers and
 /// as many callers.
 fn run_reader(images: &[PathBuf], threads: usize) -> (f64, f64, usize) {
@@ -46,25 +63,13 @@ fn run_reader(images: &[PathBuf], threads: usize) -> (f64, f64, usize) {
         ..Settings::default()
     })
     .expect("reader");
-    let next = AtomicUsize::new(0);
     let cpu0 = cpu_seconds();
-    let t = Instant::now();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(p) = images.get(i) else { break };
-                if let Err(e) = reader.ocr_pages(p) {
-                    eprintln!("{}: {e}", p.display());
-                }
-            });
+    let wall = on_threads(images, threads, |p| {
+        if let Err(e) = reader.ocr_pages(p) {
+            eprintln!("{}: {e}", p.display());
         }
     });
-    (
-        t.elapsed().as_secs_f64(),
-        cpu_seconds() - cpu0,
-        reader.engines_created(),
-    )
+    (wall, cpu_seconds() - cpu0, reader.engines_created())
 }
 
 /// Wall seconds to run the `tesseract` CLI once per image, `jobs` at a time.
@@ -72,31 +77,22 @@ fn run_reader(images: &[PathBuf], threads: usize) -> (f64, f64, usize) {
 /// Tesseract chooses: the naive approach); `Some("1")` caps them, the CLI at
 /// its best on a busy machine.
 fn run_cli(images: &[PathBuf], jobs: usize, psm: u8, lang: &str, omp_limit: Option<&str>) -> f64 {
-    let next = AtomicUsize::new(0);
-    let t = Instant::now();
-    std::thread::scope(|s| {
-        for _ in 0..jobs {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(p) = images.get(i) else { break };
-                let mut cmd = Command::new("tesseract");
-                match omp_limit {
-                    Some(v) => cmd.env("OMP_THREAD_LIMIT", v),
-                    // This process runs with the limit set (see main): unset it.
-                    None => cmd.env_remove("OMP_THREAD_LIMIT"),
-                };
-                let st = cmd
-                    .arg(p)
-                    .arg("-")
-                    .args(["-l", lang, "--psm", &psm.to_string(), "tsv"])
-                    .output();
-                if let Err(e) = st {
-                    eprintln!("tesseract CLI: {e}");
-                }
-            });
+    on_threads(images, jobs, |p| {
+        let mut cmd = Command::new("tesseract");
+        match omp_limit {
+            Some(v) => cmd.env("OMP_THREAD_LIMIT", v),
+            // This process runs with the limit set (see main): unset it.
+            None => cmd.env_remove("OMP_THREAD_LIMIT"),
+        };
+        let st = cmd
+            .arg(p)
+            .arg("-")
+            .args(["-l", lang, "--psm", &psm.to_string(), "tsv"])
+            .output();
+        if let Err(e) = st {
+            eprintln!("tesseract CLI: {e}");
         }
-    });
-    t.elapsed().as_secs_f64()
+    })
 }
 
 /// Wall seconds to read every image as a document of its kind (the file
@@ -110,25 +106,17 @@ fn run_documents(images: &[PathBuf], threads: usize) -> (f64, usize) {
     })
     .expect("reader");
     let specs = prereview_ocr::specs::builtin();
-    let next = AtomicUsize::new(0);
-    let t = Instant::now();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(p) = images.get(i) else { break };
-                let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned());
-                let kind = stem
-                    .as_deref()
-                    .and_then(|s| s.rsplit_once('_'))
-                    .map(|(k, _)| k);
-                if let Some(spec) = specs.iter().find(|s| Some(s.kind.as_str()) == kind) {
-                    std::hint::black_box(reader.read_document(p, spec, &Default::default()));
-                }
-            });
+    let wall = on_threads(images, threads, |p| {
+        let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned());
+        let kind = stem
+            .as_deref()
+            .and_then(|s| s.rsplit_once('_'))
+            .map(|(k, _)| k);
+        if let Some(spec) = specs.iter().find(|s| Some(s.kind.as_str()) == kind) {
+            std::hint::black_box(reader.read_document(p, spec, &Default::default()));
         }
     });
-    (t.elapsed().as_secs_f64(), reader.pages_ocrd())
+    (wall, reader.pages_ocrd())
 }
 
 fn images_in(dir: &Path) -> Vec<PathBuf> {
