@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo bench -p prereview-benches --bench ocr_accuracy -- [--dir DIR] [--per-kind N] [--seed S]
-//!     [--variants] [--psm N] [--reread off|doubtful|all] [--no-bands]
+//!     [--variants] [--psm N] [--fallback-psm N] [--reread off|doubtful|all] [--no-bands]
 //!     [--second-look off|missing|doubtful] [--only KIND] [--show-wrong] [--show-untrusted]
 //! ```
 //! Without `--dir` (or with an empty or missing one, which is then filled and
@@ -340,6 +340,9 @@ fn main() {
     let mut base = Settings::default();
     if let Some(p) = opt("--psm").and_then(|v| v.parse().ok()) {
         base.engine.psm = p;
+    }
+    if let Some(p) = opt("--fallback-psm").and_then(|v| v.parse().ok()) {
+        base.engine.fallback_psm = Some(p);
     }
     match opt("--reread").as_deref() {
         Some("off") => base.reread = Reread::Off,
