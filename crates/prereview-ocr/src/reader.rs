@@ -366,20 +366,9 @@ impl Reader {
                 }
             }
         }
-        let wanted = |doc: &ReadDocument| {
-            spec.fields.iter().any(|f| {
-                doc.fields
-                    .get(&f.name)
-                    .is_some_and(|rf| match self.settings.second_look {
-                        SecondLook::Off => false,
-                        SecondLook::Missing => rf.value.is_none(),
-                        SecondLook::Doubtful => {
-                            rf.value.is_none() || rf.confidence < default_threshold(f.ty)
-                        }
-                    })
-            })
-        };
-        if wanted(&doc) {
+        // The second look: the same pages prepared otherwise; what both
+        // looks read alike is trusted (see `agree`).
+        if self.wants_second_look(&doc, spec) {
             if let Ok((pages2, _)) = self.ocr_pages_full(path, psm, false, Look::Grey) {
                 let second = extract_with_regions(&pages2, spec, hints);
                 agree(&mut doc, &second.0);
@@ -407,6 +396,21 @@ impl Reader {
         crate::extract::confirm_identifiers(&mut doc, spec, hints);
         crate::extract::one_text_one_field(&mut doc, spec);
         doc
+    }
+
+    /// Whether [`Settings::second_look`] asks for another look at `doc`.
+    fn wants_second_look(&self, doc: &ReadDocument, spec: &DocumentSpec) -> bool {
+        spec.fields.iter().any(|f| {
+            doc.fields
+                .get(&f.name)
+                .is_some_and(|rf| match self.settings.second_look {
+                    SecondLook::Off => false,
+                    SecondLook::Missing => rf.value.is_none(),
+                    SecondLook::Doubtful => {
+                        rf.value.is_none() || rf.confidence < default_threshold(f.ty)
+                    }
+                })
+        })
     }
 
     /// Each page read again band by band (see
