@@ -249,8 +249,9 @@ impl Reader {
         }
         let bytes =
             std::fs::read(path).map_err(|e| OcrError::Io(format!("{}: {e}", path.display())))?;
-        // The page segmentation mode is part of the key: the fallback pass
-        // (another mode) must not be served the first pass's words.
+        // The page segmentation mode and the look are part of the key: the
+        // fallback pass (another mode) and the second look must not be
+        // served the first pass's words.
         let key = self.cache.as_ref().map(|_| {
             let look = match look {
                 Look::Standard => "",

@@ -54,6 +54,14 @@ fn cases() -> Vec<Case> {
     out
 }
 
+/// The recorded case of that name.
+fn case(name: &str) -> Case {
+    cases()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no recorded case {name}"))
+}
+
 fn spec(kind: &str) -> DocumentSpec {
     specs::builtin()
         .into_iter()
@@ -143,10 +151,7 @@ fn trusted_values_are_right_and_most_fields_are_read() {
 /// turn the document's reading into the form's value.
 #[test]
 fn hints_never_copy_the_form_value() {
-    let c = cases()
-        .into_iter()
-        .find(|c| c.name == "clean_id_card_03")
-        .unwrap();
+    let c = case("clean_id_card_03");
     let spec = spec("id_card");
     let truth_name = c.truth["name"].as_str().unwrap().to_string();
     let plain = extract(&c.pages, &spec, &Hints::new());
@@ -382,10 +387,7 @@ fn identifiers_equal_to_the_form_are_confirmed_and_nothing_else() {
 /// the autonomous county's two misread characters are corrected from GB/T 2260.
 #[test]
 fn a_value_centred_beside_its_label_is_read_from_both_lines() {
-    let c = cases()
-        .into_iter()
-        .find(|c| c.name == "clean_property_certificate_02")
-        .unwrap();
+    let c = case("clean_property_certificate_02");
     let doc = extract(&c.pages, &spec(&c.kind), &Hints::new());
     let address = &doc.fields["address"];
     assert_eq!(
@@ -406,10 +408,7 @@ fn a_value_centred_beside_its_label_is_read_from_both_lines() {
 /// 身份证号's 证号) are both doubted: one of them is wrong.
 #[test]
 fn one_text_read_as_two_fields_is_doubted() {
-    let c = cases()
-        .into_iter()
-        .find(|c| c.name == "clean_health_certificate_01")
-        .unwrap();
+    let c = case("clean_health_certificate_01");
     let spec = spec(&c.kind);
     let mut doc = extract(&c.pages, &spec, &Hints::new());
     let id = doc.fields["id_number"].clone();

@@ -121,38 +121,30 @@ pub fn extract_with_regions(
 /// label), at least one is wrong and nothing tells which: both are doubted.
 /// Range parts (the start and end of one 有效期限) share their text by design.
 pub fn one_text_one_field(doc: &mut ReadDocument, spec: &DocumentSpec) {
-    let located: Vec<(&str, u32, [u32; 4])> = spec
+    let located: Vec<(&FieldSpec, u32, [u32; 4])> = spec
         .fields
         .iter()
         .filter(|f| f.range_part.is_none())
         .filter_map(|f| {
             let rf = doc.fields.get(&f.name)?;
             rf.value.as_ref()?;
-            Some((f.name.as_str(), rf.page?, rf.bbox?))
+            Some((f, rf.page?, rf.bbox?))
         })
         .collect();
-    let mut doubted: Vec<(String, String)> = Vec::new();
     for (i, a) in located.iter().enumerate() {
         for b in &located[i + 1..] {
-            if a.1 == b.1 && mostly_overlap(a.2, b.2) {
-                doubted.push((a.0.to_string(), b.0.to_string()));
-                doubted.push((b.0.to_string(), a.0.to_string()));
+            if a.1 != b.1 || !mostly_overlap(a.2, b.2) {
+                continue;
             }
-        }
-    }
-    for (name, other) in doubted {
-        let title = |n: &str| {
-            spec.fields
-                .iter()
-                .find(|f| f.name == n)
-                .map_or(n.to_string(), |f| f.title.clone())
-        };
-        if let Some(rf) = doc.fields.get_mut(&name) {
-            rf.confidence = rf.confidence.min(SHARED_TEXT_CONFIDENCE);
-            rf.reason = Some(format!(
-                "同一处文字也被读作“{}” (the same text was also read as another field)",
-                title(&other)
-            ));
+            for (field, other) in [(a.0, b.0), (b.0, a.0)] {
+                if let Some(rf) = doc.fields.get_mut(&field.name) {
+                    rf.confidence = rf.confidence.min(SHARED_TEXT_CONFIDENCE);
+                    rf.reason = Some(format!(
+                        "同一处文字也被读作“{}” (the same text was also read as another field)",
+                        other.title
+                    ));
+                }
+            }
         }
     }
 }
@@ -516,13 +508,7 @@ fn value_span(
         // Next line below, under or right of the label. Measured from the
         // label's own characters: other ink on its line (a QR code beside
         // 统一社会信用代码) can reach far below it.
-        let label = &line.chars[hit.start..hit.end.min(line.chars.len())];
-        let label_y0 = label.iter().map(|c| c.bbox[1]).min().unwrap_or(line.y0);
-        let label_y1 = label
-            .iter()
-            .map(|c| c.bbox[1] + c.bbox[3])
-            .max()
-            .unwrap_or(line.y1);
+        let [_, label_y0, _, label_y1] = label_box(line, hit).unwrap_or([0, line.y0, 0, line.y1]);
         let lh = label_y1.saturating_sub(label_y0).clamp(1, h);
         let next = (hit.line + 1..lines.len()).take(3).find(|&j| {
             lines[j].y0 >= label_y1.saturating_sub(lh / 4) && lines[j].y0 <= label_y1 + lh * 2
@@ -602,12 +588,7 @@ fn value_span(
 /// both above and below the label's middle, each within a line and a half of
 /// the label, with no other label before them on their line.
 fn cell_beside(lines: &[Line], hit: &Hit, stops: &[&Hit], ends: &[Vec<char>]) -> Option<Span> {
-    let line = &lines[hit.line];
-    let label = &line.chars[hit.start..hit.end.min(line.chars.len())];
-    let (ly0, ly1) = label.iter().fold((u32::MAX, 0), |(a, b), c| {
-        (a.min(c.bbox[1]), b.max(c.bbox[1] + c.bbox[3]))
-    });
-    let lx1 = label.iter().map(|c| c.bbox[0] + c.bbox[2]).max()?;
+    let [_, ly0, lx1, ly1] = label_box(&lines[hit.line], hit)?;
     let lh = ly1.checked_sub(ly0)?.max(1);
     let mid = (ly0 + ly1) / 2;
     let lo = ly0.saturating_sub(lh * 3 / 2);
@@ -642,6 +623,19 @@ fn cell_beside(lines: &[Line], hit: &Hit, stops: &[&Hit], ends: &[Vec<char>]) ->
         }
     }
     (!span.parts.is_empty()).then_some(span)
+}
+
+/// `[x0, y0, x1, y1]` of a label's own characters (not of its whole line,
+/// which other ink can stretch); `None` for a hit without characters.
+fn label_box(line: &Line, hit: &Hit) -> Option<[u32; 4]> {
+    let label = &line.chars[hit.start.min(line.chars.len())..hit.end.min(line.chars.len())];
+    label
+        .iter()
+        .map(|c| c.bbox)
+        .fold(None, |acc, [x, y, w, h]| {
+            let [x0, y0, x1, y1] = acc.unwrap_or([x, y, x + w, y + h]);
+            Some([x0.min(x), y0.min(y), x1.max(x + w), y1.max(y + h)])
+        })
 }
 
 fn starts_with_any(line: &Line, from: usize, texts: &[Vec<char>]) -> bool {
