@@ -94,6 +94,69 @@ pub struct FieldSpec {
     /// as that name (沫水县 under 保定市 → 涞水县), at a lower confidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lexicon: Option<Lexicon>,
+    /// Another field of the same document that carries this value too:
+    /// `id_number.birth_date` or `id_number.sex` (a resident ID number holds
+    /// both). A reading equal to what a number passing its check character
+    /// says is confirmed; any other reading is left as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implied_by: Option<ImpliedBy>,
+}
+
+/// Where a field's value is also written: a part of another field
+/// (see [`FieldSpec::implied_by`]). Written `field.part` in the specs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ImpliedBy {
+    /// The carrying field (of type `resident_id`).
+    pub field: String,
+    pub part: IdPart,
+}
+
+/// What a resident ID number tells about its holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdPart {
+    /// Digits 7–14.
+    BirthDate,
+    /// The parity of digit 17 (odd: 男).
+    Sex,
+}
+
+impl IdPart {
+    const ALL: [(IdPart, &'static str); 2] = [(IdPart::BirthDate, "birth_date"), (IdPart::Sex, "sex")];
+
+    /// The name written after the dot.
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(p, _)| *p == self).map_or("", |(_, n)| n)
+    }
+}
+
+impl TryFrom<String> for ImpliedBy {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let names = || {
+            IdPart::ALL
+                .iter()
+                .map(|(_, n)| format!("`field.{n}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        let Some((field, part)) = s.split_once('.') else {
+            return Err(format!("`{s}` should be {}", names()));
+        };
+        let Some((part, _)) = IdPart::ALL.iter().find(|(_, n)| *n == part) else {
+            return Err(format!("`{part}` is not a part of a resident ID number; use {}", names()));
+        };
+        Ok(ImpliedBy {
+            field: field.to_string(),
+            part: *part,
+        })
+    }
+}
+
+impl From<ImpliedBy> for String {
+    fn from(i: ImpliedBy) -> String {
+        format!("{}.{}", i.field, i.part.name())
+    }
 }
 
 /// Word lists for [`FieldSpec::lexicon`].

@@ -395,6 +395,7 @@ impl Reader {
         }
         // Again after the second readings, which may have confirmed or doubted.
         crate::extract::confirm_identifiers(&mut doc, spec, hints);
+        crate::extract::confirm_implied(&mut doc, spec);
         crate::extract::one_text_one_field(&mut doc, spec);
         doc
     }

@@ -4,7 +4,7 @@
 //! checked (unique kind and field names, every field findable, patterns that
 //! compile). Every error names the file, line and column.
 
-use prereview_model::document::{DocumentSpec, FieldType};
+use prereview_model::document::{DocumentSpec, FieldType, IdPart};
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -208,6 +208,48 @@ fn check(file: &str, text: &str, spec: &DocumentSpec) -> Result<(), SpecError> {
                 format!("field `{}`: `range_part` is only for date fields", f.name),
             ));
         }
+        if let Some(implied) = &f.implied_by {
+            let written = String::from(implied.clone());
+            let carrier = spec.fields.iter().find(|c| c.name == implied.field);
+            let Some(carrier) = carrier.filter(|c| c.ty == FieldType::ResidentId) else {
+                let known: Vec<&str> = spec
+                    .fields
+                    .iter()
+                    .filter(|c| c.ty == FieldType::ResidentId)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                let help = match known.as_slice() {
+                    [] => "this kind has no `resident_id` field".to_string(),
+                    names => format!("did you mean `{}`?", names.join("` or `")),
+                };
+                return Err(err(
+                    "implied_by",
+                    &written,
+                    format!(
+                        "field `{}`: `implied_by` names `{}`, which is not a `resident_id` field of this kind ({help})",
+                        f.name, implied.field
+                    ),
+                ));
+            };
+            let wanted = match implied.part {
+                IdPart::BirthDate => FieldType::Date,
+                IdPart::Sex => FieldType::Text,
+            };
+            if f.ty != wanted {
+                return Err(err(
+                    "implied_by",
+                    &written,
+                    format!(
+                        "field `{}` is `{}`, but `{}.{}` is a {} value",
+                        f.name,
+                        f.ty.keyword(),
+                        carrier.name,
+                        implied.part.name(),
+                        wanted.keyword()
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -382,6 +424,24 @@ mod tests {
         let dup = "kind = \"x\"\ntitle = \"X\"\nfields = []\n";
         let e = parse_all([("a/x.toml", dup), ("b/x.toml", dup)]).unwrap_err();
         assert!(e.message.contains("already declared in a/x.toml"), "{e}");
+    }
+
+    #[test]
+    fn implied_by_must_name_a_part_of_an_id_number_of_the_same_kind() {
+        let kind = |extra: &str| {
+            format!(
+                "kind = \"x\"\ntitle = \"X\"\n\n[[fields]]\nname = \"id_no\"\ntitle = \"号码\"\ntype = \"resident_id\"\nlabels = [\"号码\"]\n\n[[fields]]\nname = \"born\"\ntitle = \"出生\"\ntype = \"date\"\nlabels = [\"出生\"]\n{extra}"
+            )
+        };
+        assert!(parse_str("x.toml", &kind("implied_by = \"id_no.birth_date\"\n")).is_ok());
+        let e = parse_str("x.toml", &kind("implied_by = \"id_number.birth_date\"\n")).unwrap_err();
+        assert_eq!(e.line, 15, "{e}");
+        assert!(e.message.contains("did you mean `id_no`"), "{e}");
+        let e = parse_str("x.toml", &kind("implied_by = \"id_no.sex\"\n")).unwrap_err();
+        assert!(e.message.contains("is a text value"), "{e}");
+        let e = parse_str("x.toml", &kind("implied_by = \"id_no.age\"\n")).unwrap_err();
+        assert_eq!(e.line, 15, "{e}");
+        assert!(e.message.contains("`field.birth_date` or `field.sex`"), "{e}");
     }
 
     #[test]

@@ -430,3 +430,50 @@ fn one_text_read_as_two_fields_is_doubted() {
     // Fields elsewhere on the page are untouched.
     assert_eq!(doc.fields["sex"].confidence, before);
 }
+
+/// The card's own ID number confirms a 出生 and 性别 read equal to it. A
+/// different reading, or a number failing its check character, confirms nothing.
+#[test]
+fn the_documents_own_id_number_confirms_birth_date_and_sex() {
+    use prereview_ocr::extract::{confirm_implied, IMPLIED_CONFIDENCE};
+    use serde_json::json;
+    let c = case("clean_id_card_03");
+    let spec = spec(&c.kind);
+    let doc = extract(&c.pages, &spec, &Hints::new());
+    let number = c.truth["id_number"].as_str().unwrap().to_string();
+    let implied: Vec<&str> = spec
+        .fields
+        .iter()
+        .filter(|f| f.implied_by.is_some())
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(implied, ["sex", "birth_date"], "declared in id_card.toml");
+    let with = |field: &str, value: &str, id: &str| {
+        let mut d = doc.clone();
+        let rf = d.fields.get_mut(field).unwrap();
+        rf.value = Some(json!(value));
+        rf.confidence = 0.3;
+        rf.reason = Some("两次识别结果不一致 (two readings disagree)".into());
+        d.fields.get_mut("id_number").unwrap().value = Some(json!(id));
+        confirm_implied(&mut d, &spec);
+        d.fields[field].clone()
+    };
+    for field in implied {
+        let right = c.truth[field].as_str().unwrap();
+        let f = with(field, right, &number);
+        assert!(f.confidence >= IMPLIED_CONFIDENCE, "{field}: {f:?}");
+        assert!(f.reason.unwrap().contains("公民身份号码"), "{field}");
+        // A reading that differs from the number stays doubted.
+        let other = if field == "sex" {
+            if right == "男" { "女" } else { "男" }
+        } else {
+            "1990-01-02"
+        };
+        assert_eq!(with(field, other, &number).confidence, 0.3, "{field}");
+        // A number failing its check character says nothing.
+        let mut bad = number.clone().into_bytes();
+        bad[3] = if bad[3] == b'9' { b'0' } else { bad[3] + 1 };
+        let bad = String::from_utf8(bad).unwrap();
+        assert_eq!(with(field, right, &bad).confidence, 0.3, "{field}");
+    }
+}

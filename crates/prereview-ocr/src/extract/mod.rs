@@ -10,7 +10,7 @@ pub mod values;
 
 use crate::words::PageWords;
 use layout::{build_lines, find_label, key_of, Hit, Line};
-use prereview_model::document::{DocumentSpec, FieldSpec, ReadDocument, ReadField};
+use prereview_model::document::{DocumentSpec, FieldSpec, IdPart, ReadDocument, ReadField};
 use std::collections::BTreeMap;
 
 /// Expected values (from the application form) by field name. They only
@@ -112,6 +112,7 @@ pub fn extract_with_regions(
         error: None,
     };
     confirm_identifiers(&mut doc, spec, hints);
+    confirm_implied(&mut doc, spec);
     one_text_one_field(&mut doc, spec);
     (doc, regions)
 }
@@ -199,6 +200,61 @@ pub fn confirm_identifiers(doc: &mut ReadDocument, spec: &DocumentSpec, hints: &
             rf.reason = Some(CONFIRMED_NOTE.into());
         }
     }
+}
+
+/// The confidence of a value equal to what the document's own resident ID
+/// number says about it (see [`FieldSpec::implied_by`]).
+pub const IMPLIED_CONFIDENCE: f32 = 0.95;
+
+const IMPLIED_NOTE: &str =
+    "与本证件公民身份号码所含信息一致 (equal to what the document's own ID number says)";
+
+/// Raises to [`IMPLIED_CONFIDENCE`] each field whose value equals what the
+/// document's own resident ID number says (the card's 出生 against digits
+/// 7–14, its 性别 against digit 17). Why this is safe: the number is printed
+/// apart, in other glyphs, and passes its check character only when read
+/// right, so a misread date or sex would have to meet a misread number that
+/// still passes the check. The form plays no part. A different value is left
+/// as read: whether the document contradicts itself is for the rules.
+pub fn confirm_implied(doc: &mut ReadDocument, spec: &DocumentSpec) {
+    for f in &spec.fields {
+        let Some(implied) = &f.implied_by else {
+            continue;
+        };
+        let said = doc
+            .fields
+            .get(&implied.field)
+            .and_then(|rf| rf.value.as_ref()?.as_str())
+            .and_then(|number| id_number_says(number, implied.part));
+        let (Some(said), Some(rf)) = (said, doc.fields.get_mut(&f.name)) else {
+            continue;
+        };
+        let equal = rf.value.as_ref().and_then(|v| v.as_str()) == Some(said.as_str());
+        if equal && rf.confidence < IMPLIED_CONFIDENCE {
+            rf.confidence = IMPLIED_CONFIDENCE;
+            rf.reason = Some(IMPLIED_NOTE.into());
+        }
+    }
+}
+
+/// What an 18-character resident ID number says about `part`, in the form a
+/// field holds it (ISO date, 男/女); nothing unless it passes its check character.
+fn id_number_says(number: &str, part: IdPart) -> Option<String> {
+    let digits = number.as_bytes();
+    if digits.len() != 18
+        || !digits[..17].iter().all(u8::is_ascii_digit)
+        || prereview_validators::resident_id::check_character(&number[..17])
+            != Some(digits[17] as char)
+    {
+        return None;
+    }
+    Some(match part {
+        IdPart::BirthDate => chrono::NaiveDate::parse_from_str(&number[6..14], "%Y%m%d")
+            .ok()?
+            .format("%Y-%m-%d")
+            .to_string(),
+        IdPart::Sex => if (digits[16] - b'0') % 2 == 1 { "男" } else { "女" }.to_string(),
+    })
 }
 
 /// The region to re-read for a value on `li` from char `a` (to `b` when the

@@ -839,6 +839,7 @@ mod tests {
             range_part: None,
             ends: vec![],
             lexicon: None,
+            implied_by: None,
         }
     }
 
