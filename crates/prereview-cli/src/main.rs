@@ -29,6 +29,8 @@ enum Command {
         format: Format,
         #[command(flatten)]
         common: Common,
+        #[command(flatten)]
+        reading: Reading,
     },
     /// Pre-reviews every submission under DIR in parallel and writes a report folder.
     Batch {
@@ -53,6 +55,8 @@ enum Command {
         retry_not_judged: bool,
         #[command(flatten)]
         common: Common,
+        #[command(flatten)]
+        reading: Reading,
     },
     /// Joins the report folders of shard runs into one.
     Merge {
@@ -77,6 +81,8 @@ enum Command {
         format: Format,
         #[arg(long)]
         rules: Option<PathBuf>,
+        #[command(flatten)]
+        reading: Reading,
     },
     /// Checks identifiers and values: uscc, id, org-code, amount, date, phone.
     Validate {
@@ -106,6 +112,38 @@ struct Common {
     /// Show ID and phone numbers in full (authorised use).
     #[arg(long)]
     unmasked: bool,
+}
+
+/// How documents are read.
+#[derive(Args)]
+struct Reading {
+    /// When to read a document's pages a second time, prepared otherwise (grey,
+    /// not binarised). What both readings agree on is trusted. `doubtful`: when
+    /// a field is unread or below its threshold (about 1.5× the OCR time);
+    /// `missing`: only when a field is unread (faster, fewer fields trusted).
+    #[arg(long, value_enum, default_value_t = SecondLookArg::Doubtful)]
+    second_look: SecondLookArg,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SecondLookArg {
+    Off,
+    Missing,
+    Doubtful,
+}
+
+impl Reading {
+    fn settings(&self) -> prereview_ocr::Settings {
+        use prereview_ocr::SecondLook;
+        prereview_ocr::Settings {
+            second_look: match self.second_look {
+                SecondLookArg::Off => SecondLook::Off,
+                SecondLookArg::Missing => SecondLook::Missing,
+                SecondLookArg::Doubtful => SecondLook::Doubtful,
+            },
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -152,9 +190,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             dir,
             format,
             common,
+            reading,
         } => {
             let rs = load_rules(common.rules.as_deref())?;
-            let pipeline = Pipeline::new(rs, prereview_ocr::Settings::default());
+            let pipeline = Pipeline::new(rs, reading.settings());
             let report = pipeline.review_dir(&dir).map_err(|e| e.to_string())?;
             let opts = RenderOptions {
                 unmasked: common.unmasked,
@@ -182,11 +221,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             shard,
             retry_not_judged,
             common,
+            reading,
         } => {
             let rs = load_rules(common.rules.as_deref())?;
             let settings = prereview_ocr::Settings {
                 cache_dir: cache.or_else(|| Some(out.join("ocr-cache"))),
-                ..Default::default()
+                ..reading.settings()
             };
             let mut options = prereview_batch::BatchOptions::new(&out);
             options.jobs = jobs;
@@ -297,6 +337,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             kind,
             format,
             rules: rules_dir,
+            reading,
         } => {
             let rs = load_rules(rules_dir.as_deref())?;
             let Some(k) = rs.document_kind(&kind) else {
@@ -309,8 +350,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     kinds.join(", ")
                 ));
             };
-            let reader = prereview_ocr::Reader::new(prereview_ocr::Settings::default())
-                .map_err(|e| e.to_string())?;
+            let reader =
+                prereview_ocr::Reader::new(reading.settings()).map_err(|e| e.to_string())?;
             let doc = reader.read_document(&file, &rs.documents[k], &prereview_ocr::Hints::new());
             match format {
                 Format::Json => println!(

@@ -190,7 +190,7 @@ impl Pipeline {
         let Ok(bytes) = std::fs::read(path) else {
             return read();
         };
-        let key = DocumentCache::key(&bytes, &self.settings.fingerprint(), spec, hints);
+        let key = DocumentCache::key(&bytes, &self.settings.document_fingerprint(), spec, hints);
         if let Some(doc) = cache.get(&key) {
             return doc;
         }

@@ -52,6 +52,23 @@ fn a_rerun_with_other_rules_reads_every_document_from_the_cache() {
     );
     assert_eq!(second.ocr_reads(), 0, "no document read by OCR");
     assert_eq!(a.documents, b.documents);
+
+    // Other reading settings give other documents: none is served from the
+    // cache (the pages' words still are).
+    let settings = prereview_ocr::Settings {
+        cache_dir: Some(cache.to_path_buf()),
+        second_look: prereview_ocr::SecondLook::Off,
+        ..Default::default()
+    };
+    let third = Pipeline::new(
+        prereview_dsl::compile(&prereview_cli::rules::builtin_files())
+            .rule_set
+            .unwrap(),
+        settings,
+    );
+    third.review_dir(&fixture()).unwrap();
+    assert_eq!(third.cache_hits(), 0, "no document from the cache");
+    assert_eq!(third.ocr_reads() as usize, a.documents.len());
 }
 
 fn batch(pipeline: &Pipeline, input: &Path, out: &Path) -> BatchSummary {

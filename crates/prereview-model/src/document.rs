@@ -122,11 +122,15 @@ pub enum IdPart {
 }
 
 impl IdPart {
-    const ALL: [(IdPart, &'static str); 2] = [(IdPart::BirthDate, "birth_date"), (IdPart::Sex, "sex")];
+    const ALL: [(IdPart, &'static str); 2] =
+        [(IdPart::BirthDate, "birth_date"), (IdPart::Sex, "sex")];
 
     /// The name written after the dot.
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(p, _)| *p == self).map_or("", |(_, n)| n)
+        Self::ALL
+            .iter()
+            .find(|(p, _)| *p == self)
+            .map_or("", |(_, n)| n)
     }
 }
 
@@ -144,7 +148,10 @@ impl TryFrom<String> for ImpliedBy {
             return Err(format!("`{s}` should be {}", names()));
         };
         let Some((part, _)) = IdPart::ALL.iter().find(|(_, n)| *n == part) else {
-            return Err(format!("`{part}` is not a part of a resident ID number; use {}", names()));
+            return Err(format!(
+                "`{part}` is not a part of a resident ID number; use {}",
+                names()
+            ));
         };
         Ok(ImpliedBy {
             field: field.to_string(),

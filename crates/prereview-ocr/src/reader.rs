@@ -100,6 +100,21 @@ impl Settings {
         })
         .unwrap_or_default()
     }
+
+    /// A description of everything that shapes a document read from its
+    /// files besides the kind's declaration and the hints: the page
+    /// settings, the further passes, and the revision of the reading code (a
+    /// newer build reads a cached document again).
+    pub fn document_fingerprint(&self) -> String {
+        format!(
+            "{}|reread {:?}|bands {}|second look {:?}|code {}",
+            self.fingerprint(),
+            self.reread,
+            self.band_pass,
+            self.second_look,
+            env!("PREREVIEW_READING_REVISION")
+        )
+    }
 }
 
 /// Why a document could not be OCR'd (messages are user-facing, bilingual).

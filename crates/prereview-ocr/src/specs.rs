@@ -441,7 +441,10 @@ mod tests {
         assert!(e.message.contains("is a text value"), "{e}");
         let e = parse_str("x.toml", &kind("implied_by = \"id_no.age\"\n")).unwrap_err();
         assert_eq!(e.line, 15, "{e}");
-        assert!(e.message.contains("`field.birth_date` or `field.sex`"), "{e}");
+        assert!(
+            e.message.contains("`field.birth_date` or `field.sex`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -465,7 +465,11 @@ fn the_documents_own_id_number_confirms_birth_date_and_sex() {
         assert!(f.reason.unwrap().contains("公民身份号码"), "{field}");
         // A reading that differs from the number stays doubted.
         let other = if field == "sex" {
-            if right == "男" { "女" } else { "男" }
+            if right == "男" {
+                "女"
+            } else {
+                "男"
+            }
         } else {
             "1990-01-02"
         };

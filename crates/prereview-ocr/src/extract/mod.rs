@@ -253,7 +253,12 @@ fn id_number_says(number: &str, part: IdPart) -> Option<String> {
             .ok()?
             .format("%Y-%m-%d")
             .to_string(),
-        IdPart::Sex => if (digits[16] - b'0') % 2 == 1 { "男" } else { "女" }.to_string(),
+        IdPart::Sex => if (digits[16] - b'0') % 2 == 1 {
+            "男"
+        } else {
+            "女"
+        }
+        .to_string(),
     })
 }
 
