@@ -277,7 +277,7 @@ pub fn read_page(
     pre: &Preprocess,
     keep_image: bool,
 ) -> Result<(PageWords, Option<image::GrayImage>), EngineError> {
-    let decoded = preprocess::decode(bytes, limits)?;
+    let decoded = preprocess::decode_page(bytes, page, limits)?;
     let (w, h) = decoded.image.dimensions();
     let (img, transform) = preprocess::prepare(&decoded.image, pre);
     drop(decoded);

@@ -94,6 +94,22 @@ pub struct DecodedPage {
     pub image: GrayImage,
 }
 
+/// Page `page` (1-based) of an encoded image: the frame of that number of a
+/// multi-page TIFF; any other image (a PDF page rendered on its own, a
+/// single-page scan) is its own page. See [`decode`].
+pub fn decode_page(
+    bytes: &[u8],
+    page: u32,
+    limits: &ImageLimits,
+) -> Result<DecodedPage, PageError> {
+    if !prereview_pages::is_multi_page_tiff(bytes) {
+        return decode(bytes, limits);
+    }
+    let page_bytes = prereview_pages::page_bytes(bytes, page as usize)
+        .map_err(|e| PageError::Corrupt(e.to_string()))?;
+    decode(&page_bytes, limits)
+}
+
 /// Decodes an encoded image (PNG, JPEG, TIFF) within `limits`, applies its
 /// EXIF orientation and converts to grey.
 pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<DecodedPage, PageError> {

@@ -27,7 +27,7 @@ pub struct Settings {
     pub page_timeout: Duration,
     /// Resolution at which PDF pages are rendered.
     pub pdf_dpi: u32,
-    /// Most pages read from one PDF.
+    /// Most pages read from one file (a PDF, a multi-page TIFF).
     pub max_pdf_pages: u32,
     /// OCR cache directory (`None`: no cache).
     pub cache_dir: Option<PathBuf>,
@@ -130,6 +130,8 @@ pub enum OcrError {
     Page { page: u32, error: EngineError },
     #[error(transparent)]
     Pdf(#[from] PdfError),
+    #[error("多页 TIFF 文件无法分页：{0} (the pages of the TIFF file cannot be told apart: {0})")]
+    TiffPages(#[from] prereview_pages::PagesError),
 }
 
 /// Reads documents. Create one per process and share it (it is `Sync`): it
@@ -220,6 +222,13 @@ impl Reader {
             .into_iter()
             .map(Arc::new)
             .collect()
+        } else if let Some(pages) =
+            prereview_pages::tiff_page_offsets(&bytes, self.settings.max_pdf_pages as usize)
+        {
+            // Every page shares the file's bytes; page n decodes its own frame
+            // (see `preprocess::decode_page`).
+            let shared = Arc::new(bytes);
+            vec![shared; pages?.len()]
         } else {
             vec![Arc::new(bytes)]
         })
@@ -234,12 +243,11 @@ impl Reader {
             .iter()
             .enumerate()
             .map(|(i, b)| {
-                let d = crate::preprocess::decode(b, &self.settings.limits).map_err(|e| {
-                    OcrError::Page {
+                let d = crate::preprocess::decode_page(b, i as u32 + 1, &self.settings.limits)
+                    .map_err(|e| OcrError::Page {
                         page: i as u32 + 1,
                         error: e.into(),
-                    }
-                })?;
+                    })?;
                 Ok(crate::preprocess::prepare(&d.image, &self.settings.preprocess).0)
             })
             .collect()

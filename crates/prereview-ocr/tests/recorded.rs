@@ -454,7 +454,10 @@ fn the_documents_own_id_number_confirms_birth_date_and_sex() {
         rf.value = Some(json!(value));
         rf.confidence = 0.3;
         rf.reason = Some("两次识别结果不一致 (two readings disagree)".into());
-        d.fields.get_mut("id_number").unwrap().value = Some(json!(id));
+        rf.page = Some(1);
+        let number = d.fields.get_mut("id_number").unwrap();
+        number.value = Some(json!(id));
+        number.page = Some(1);
         confirm_implied(&mut d, &spec);
         d.fields[field].clone()
     };
@@ -474,6 +477,17 @@ fn the_documents_own_id_number_confirms_birth_date_and_sex() {
             "1990-01-02"
         };
         assert_eq!(with(field, other, &number).confidence, 0.3, "{field}");
+        // A number read on another page says nothing.
+        let mut d = doc.clone();
+        let rf = d.fields.get_mut(field).unwrap();
+        rf.value = Some(json!(right));
+        rf.confidence = 0.3;
+        rf.page = Some(1);
+        let carrier = d.fields.get_mut("id_number").unwrap();
+        carrier.value = Some(json!(number));
+        carrier.page = Some(2);
+        confirm_implied(&mut d, &spec);
+        assert_eq!(d.fields[field].confidence, 0.3, "{field}");
         // A number failing its check character says nothing.
         let mut bad = number.clone().into_bytes();
         bad[3] = if bad[3] == b'9' { b'0' } else { bad[3] + 1 };

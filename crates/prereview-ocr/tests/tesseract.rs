@@ -212,3 +212,50 @@ fn line_reading_with_whitelist_then_without() {
     let r = engine.recognize_line(&name, "").unwrap();
     assert!(!r.text.is_ascii(), "whitelist left set: {:?}", r.text);
 }
+
+/// A multi-page TIFF (as scanners and fax gateways write): every page is
+/// read, and a value on page 2 says page 2 (the image crate alone reads page 1).
+#[test]
+fn every_page_of_a_multi_page_tiff_is_read() {
+    use tiff::encoder::{colortype, TiffEncoder};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scan.tif");
+    let mut out = std::fs::File::create(&path).unwrap();
+    let mut tif = TiffEncoder::new(&mut out).unwrap();
+    // A blank cover sheet, then the certificate.
+    let cert = image::open(img("mild_health_certificate_03.jpg"))
+        .unwrap()
+        .to_luma8();
+    let cover = image::GrayImage::from_pixel(cert.width(), cert.height(), image::Luma([255]));
+    for g in [&cover, &cert] {
+        tif.write_image::<colortype::Gray8>(g.width(), g.height(), g.as_raw())
+            .unwrap();
+    }
+    drop(out);
+    let reader = Reader::new(Settings {
+        threads: 2,
+        second_look: prereview_ocr::SecondLook::Off,
+        reread: prereview_ocr::Reread::Off,
+        band_pass: false,
+        ..Settings::default()
+    })
+    .unwrap();
+    let spec = specs::builtin()
+        .into_iter()
+        .find(|s| s.kind == "health_certificate")
+        .unwrap();
+    let doc = reader.read_document(&path, &spec, &Hints::new());
+    assert_eq!(doc.error, None);
+    assert_eq!(doc.pages, Some(2));
+    let t = truth("mild_health_certificate_03.truth.json");
+    let right: Vec<&String> = doc
+        .fields
+        .iter()
+        .filter(|(name, f)| f.value.as_ref().map(norm) == Some(norm(&t["fields"][name.as_str()])))
+        .map(|(name, f)| {
+            assert_eq!(f.page, Some(2), "{name}: {f:?}");
+            name
+        })
+        .collect();
+    assert!(right.len() >= 4, "{right:?} of {:?}", doc.fields);
+}

@@ -329,14 +329,14 @@ pub(crate) fn load_page(dir: &Path, file: &str, page: u32) -> Result<(DynamicIma
     if is_pdf(&path) {
         return load_pdf_page(&path, page).map(|img| (img, true));
     }
-    if page > 1 {
-        // The image crate reads the first frame of a TIFF only.
-        return Err(format!(
-            "{file}: page {page} of a multi-page image cannot be shown"
-        ));
+    let bytes = std::fs::read(&path).map_err(|e| format!("{file}: {e}"))?;
+    if page > 1 && !prereview_pages::is_multi_page_tiff(&bytes) {
+        return Err(format!("{file}: the image has one page, not {page}"));
     }
-    let reader = ImageReader::open(&path)
-        .map_err(|e| format!("{file}: {e}"))?
+    // Page n of a multi-page TIFF as a file whose first page it is.
+    let bytes =
+        prereview_pages::page_bytes(&bytes, page as usize).map_err(|e| format!("{file}: {e}"))?;
+    let reader = ImageReader::new(std::io::Cursor::new(bytes.as_ref()))
         .with_guessed_format()
         .map_err(|e| format!("{file}: {e}"))?;
     let img = reader
@@ -447,6 +447,32 @@ mod tests {
         assert!(c.width() > 0 && c.height() > 0);
         assert!(crop_with_box(&page(), [1300, 10, 20, 20], None).is_err());
         assert!(crop_with_box(&page(), [10, 10, 0, 20], None).is_err());
+    }
+
+    #[test]
+    fn later_pages_of_a_multi_page_tiff_are_shown() {
+        use tiff::encoder::{colortype, TiffEncoder};
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = std::fs::File::create(dir.path().join("scan.tif")).unwrap();
+        let mut tif = TiffEncoder::new(&mut f).unwrap();
+        for (w, v) in [(30u32, 10u8), (40, 200)] {
+            tif.write_image::<colortype::Gray8>(w, 20, &vec![v; (w * 20) as usize])
+                .unwrap();
+        }
+        drop(f);
+        let (p2, pdf) = load_page(dir.path(), "scan.tif", 2).unwrap();
+        assert!(!pdf);
+        assert_eq!(p2.dimensions(), (40, 20));
+        assert_eq!(p2.to_luma8().get_pixel(5, 5).0, [200]);
+        assert_eq!(
+            load_page(dir.path(), "scan.tif", 1).unwrap().0.dimensions(),
+            (30, 20)
+        );
+        let e = load_page(dir.path(), "scan.tif", 3).unwrap_err();
+        assert!(e.contains("2 page(s), not 3"), "{e}");
+        page().save(dir.path().join("one.png")).unwrap();
+        let e = load_page(dir.path(), "one.png", 2).unwrap_err();
+        assert!(e.contains("one page, not 2"), "{e}");
     }
 
     #[test]

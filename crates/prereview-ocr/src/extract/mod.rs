@@ -221,15 +221,22 @@ pub fn confirm_implied(doc: &mut ReadDocument, spec: &DocumentSpec) {
         let Some(implied) = &f.implied_by else {
             continue;
         };
-        let said = doc
-            .fields
-            .get(&implied.field)
-            .and_then(|rf| rf.value.as_ref()?.as_str())
+        let Some(carrier) = doc.fields.get(&implied.field) else {
+            continue;
+        };
+        let page = carrier.page;
+        let said = carrier
+            .value
+            .as_ref()
+            .and_then(|v| v.as_str())
             .and_then(|number| id_number_says(number, implied.part));
         let (Some(said), Some(rf)) = (said, doc.fields.get_mut(&f.name)) else {
             continue;
         };
-        let equal = rf.value.as_ref().and_then(|v| v.as_str()) == Some(said.as_str());
+        // Read from the same page: a file holding two people's papers must
+        // not confirm one's 性别 by the other's number.
+        let equal =
+            rf.page == page && rf.value.as_ref().and_then(|v| v.as_str()) == Some(said.as_str());
         if equal && rf.confidence < IMPLIED_CONFIDENCE {
             rf.confidence = IMPLIED_CONFIDENCE;
             rf.reason = Some(IMPLIED_NOTE.into());
