@@ -279,10 +279,10 @@ impl Pipeline {
                         prereview_ocr::unreadable(a.file.clone(), &rs.documents[k], why.clone())
                     }
                     (Some(k), Ok(path)) => {
-                        let mut hints = Hints::new();
-                        if let Some(s) = &a.subject {
-                            hints.insert("id_number".into(), s.clone());
-                        }
+                        let hints = a
+                            .subject
+                            .as_deref()
+                            .map_or_else(Hints::new, |s| subject_hints(&sub.form, s));
                         let mut d = self.read_one(path, &rs.documents[k], &hints, &a.file);
                         d.file = a.file.clone();
                         d
@@ -308,5 +308,72 @@ impl prereview_batch::Reviewer for Pipeline {
 
     fn document_counts(&self) -> (u64, u64) {
         (self.ocr_reads(), self.cache_hits())
+    }
+}
+
+/// What the form says of the person a personal document belongs to: their ID
+/// number (the attachment's `subject`) and, when the form names exactly one
+/// person with that number (法定代表人, 股东, 从业人员…), their `name`.
+/// Extraction uses them only to choose among readings of the page and to
+/// doubt what cannot be checked, never as a value.
+pub fn subject_hints(form: &serde_json::Value, subject: &str) -> Hints {
+    fn walk<'a>(v: &'a serde_json::Value, subject: &str, names: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                let same = o
+                    .get("id_number")
+                    .and_then(|n| n.as_str())
+                    .is_some_and(|n| prereview_validators::text::compact_code(n) == subject);
+                if let (true, Some(name)) = (same, o.get("name").and_then(|n| n.as_str())) {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                o.values().for_each(|x| walk(x, subject, names));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, subject, names)),
+            _ => {}
+        }
+    }
+    let subject = prereview_validators::text::compact_code(subject);
+    let mut names = Vec::new();
+    walk(form, &subject, &mut names);
+    let mut hints = Hints::from([("id_number".to_string(), subject)]);
+    if let [name] = names.as_slice() {
+        hints.insert("name".into(), name.to_string());
+    }
+    hints
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_subject_is_named_when_the_form_names_one_person_with_that_number() {
+        let form = json!({
+            "legal_representative": {"name": "韦昳", "id_number": "230206195607216495"},
+            "shareholders": [
+                {"name": "韦昳", "kind": "natural", "id_number": "230206195607216495"},
+                {"name": "张三", "kind": "natural", "id_number": "11010519491231002x"}
+            ]
+        });
+        let h = subject_hints(&form, "230206195607216495");
+        assert_eq!(h.get("name").map(String::as_str), Some("韦昳"));
+        assert_eq!(
+            h.get("id_number").map(String::as_str),
+            Some("230206195607216495")
+        );
+        // Number written with a lower-case x on the form.
+        let h = subject_hints(&form, "11010519491231002X");
+        assert_eq!(h.get("name").map(String::as_str), Some("张三"));
+        // Nobody with that number: the number only.
+        let h = subject_hints(&form, "110101199001011234");
+        assert_eq!(h.len(), 1);
+        // Two different names for one number: none.
+        let form =
+            json!({"a": {"name": "甲", "id_number": "1"}, "b": {"name": "乙", "id_number": "1"}});
+        assert!(subject_hints(&form, "1").get("name").is_none());
     }
 }

@@ -308,7 +308,19 @@ fn document_record(
                         if r.confidence < min {
                             Value::unknown(
                                 fpath(),
-                                format!("{}识别置信度 {:.2} 低于 {:.2}", what(), r.confidence, min),
+                                // The reading's note says why, when it knows
+                                // (two readings disagree, a character the
+                                // model cannot output).
+                                format!(
+                                    "{}识别置信度 {:.2} 低于 {:.2}{}",
+                                    what(),
+                                    r.confidence,
+                                    min,
+                                    r.reason
+                                        .as_deref()
+                                        .map(|x| format!("（{x}）"))
+                                        .unwrap_or_default()
+                                ),
                                 false,
                             )
                         } else {

@@ -73,6 +73,7 @@
 //! `main`.
 
 pub mod cache;
+pub mod charset;
 pub mod engine;
 pub mod extract;
 pub mod pdf;

@@ -143,6 +143,8 @@ pub struct Reader {
     fingerprint: String,
     /// Page images sent to Tesseract (cache hits do not count).
     pages_ocrd: std::sync::atomic::AtomicUsize,
+    /// What the installed model can output (`None`: its files were not found).
+    charset: Option<crate::charset::ModelCharset>,
 }
 
 impl Reader {
@@ -168,12 +170,17 @@ impl Reader {
             settings.page_timeout,
         );
         let fingerprint = settings.fingerprint();
+        let charset = crate::charset::ModelCharset::load(
+            &settings.engine.languages,
+            settings.engine.tessdata.as_deref(),
+        );
         Ok(Reader {
             settings,
             pool,
             cache,
             fingerprint,
             pages_ocrd: std::sync::atomic::AtomicUsize::new(0),
+            charset,
         })
     }
 
@@ -420,7 +427,15 @@ impl Reader {
         crate::extract::confirm_identifiers(&mut doc, spec, hints);
         crate::extract::confirm_implied(&mut doc, spec);
         crate::extract::one_text_one_field(&mut doc, spec);
+        if let Some(charset) = &self.charset {
+            crate::extract::doubt_unwritable_hints(&mut doc, spec, hints, charset);
+        }
         doc
+    }
+
+    /// The characters the installed model can output, when its files were found.
+    pub fn charset(&self) -> Option<&crate::charset::ModelCharset> {
+        self.charset.as_ref()
     }
 
     /// Whether [`Settings::second_look`] asks for another look at `doc`.

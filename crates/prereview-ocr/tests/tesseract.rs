@@ -259,3 +259,49 @@ fn every_page_of_a_multi_page_tiff_is_read() {
         .collect();
     assert!(right.len() >= 4, "{right:?} of {:?}", doc.fields);
 }
+
+/// The installed model's characters come from its own file: a name on the
+/// form with a character it cannot output (昳, as the Debian `chi_sim` has
+/// no 昳) sends the field read to a person, with that character named.
+#[test]
+fn a_form_name_the_model_cannot_write_goes_to_a_person() {
+    use prereview_model::document::{ReadDocument, ReadField};
+    let charset = prereview_ocr::charset::ModelCharset::load("chi_sim", None)
+        .expect("the chi_sim model is installed (scripts/install-deps)");
+    assert!(charset.len() > 3000, "{}", charset.len());
+    assert!(charset.can_output('张') && charset.can_output('7'));
+    assert_eq!(charset.unreadable_in("韦昳"), vec!['昳']);
+    // The reader loads the same set.
+    assert_eq!(reader(None).charset().map(|c| c.len()), Some(charset.len()));
+
+    let spec = specs::builtin()
+        .into_iter()
+        .find(|s| s.kind == "id_card")
+        .unwrap();
+    let read = ReadField {
+        value: Some(serde_json::json!("韦歇")),
+        confidence: 0.93,
+        page: Some(1),
+        bbox: Some([10, 10, 40, 20]),
+        reason: None,
+        raw: Some("韦 歇".into()),
+    };
+    let doc = ReadDocument {
+        file: "id.png".into(),
+        kind: "id_card".into(),
+        fields: [("name".to_string(), read.clone())].into(),
+        pages: Some(1),
+        error: None,
+    };
+    let hints = |name: &str| Hints::from([("name".to_string(), name.to_string())]);
+    let mut d = doc.clone();
+    prereview_ocr::extract::doubt_unwritable_hints(&mut d, &spec, &hints("韦昳"), &charset);
+    let name = &d.fields["name"];
+    assert_eq!(name.value, read.value, "the value stays as read");
+    assert!(name.confidence < default_threshold(FieldType::Text));
+    assert!(name.reason.as_deref().unwrap().contains("“昳”"), "{name:?}");
+    // A form name the model can write changes nothing.
+    let mut d = doc.clone();
+    prereview_ocr::extract::doubt_unwritable_hints(&mut d, &spec, &hints("韦歌"), &charset);
+    assert_eq!(d.fields["name"], read);
+}

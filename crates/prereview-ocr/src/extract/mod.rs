@@ -202,6 +202,41 @@ pub fn confirm_identifiers(doc: &mut ReadDocument, spec: &DocumentSpec, hints: &
     }
 }
 
+/// The confidence left to a value whose expected value holds characters the
+/// model cannot output (below any threshold).
+pub const UNWRITABLE_HINT_CONFIDENCE: f32 = 0.5;
+
+/// Doubts each text field whose expected value (the form's, in `hints`)
+/// holds characters the recognition model cannot output: the page may say
+/// exactly that, but OCR can only have read something else (韦昳 as 韦歇),
+/// and a rule comparing the two would find a difference the document does
+/// not have. The value stays as read, below every threshold, with a note
+/// naming the characters so that the officer knows why. Lowers only: the
+/// form never raises or supplies a value.
+pub fn doubt_unwritable_hints(
+    doc: &mut ReadDocument,
+    spec: &DocumentSpec,
+    hints: &Hints,
+    charset: &crate::charset::ModelCharset,
+) {
+    use prereview_model::document::FieldType;
+    for f in spec.fields.iter().filter(|f| f.ty == FieldType::Text) {
+        let (Some(hint), Some(rf)) = (hints.get(&f.name), doc.fields.get_mut(&f.name)) else {
+            continue;
+        };
+        let missing = charset.unreadable_in(hint);
+        if missing.is_empty() || rf.value.is_none() {
+            continue;
+        }
+        let chars: String = missing.iter().map(|c| format!("“{c}”")).collect();
+        rf.confidence = rf.confidence.min(UNWRITABLE_HINT_CONFIDENCE);
+        rf.reason = Some(format!(
+            "申请表中的{chars}不在识别模型的字符集内，须人工核对 (the form's {} cannot be output by the OCR model: a person must compare)",
+            missing.iter().collect::<String>()
+        ));
+    }
+}
+
 /// The confidence of a value equal to what the document's own resident ID
 /// number says about it (see [`FieldSpec::implied_by`]).
 pub const IMPLIED_CONFIDENCE: f32 = 0.95;
