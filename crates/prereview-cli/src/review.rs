@@ -279,10 +279,10 @@ impl Pipeline {
                         prereview_ocr::unreadable(a.file.clone(), &rs.documents[k], why.clone())
                     }
                     (Some(k), Ok(path)) => {
-                        let hints = a
-                            .subject
-                            .as_deref()
-                            .map_or_else(Hints::new, |s| subject_hints(&sub.form, s));
+                        let hints = match a.subject.as_deref() {
+                            Some(s) => subject_hints(&sub.form, s),
+                            None => form_identifiers(&sub.form, &rs.documents[k]),
+                        };
                         let mut d = self.read_one(path, &rs.documents[k], &hints, &a.file);
                         d.file = a.file.clone();
                         d
@@ -309,6 +309,25 @@ impl prereview_batch::Reviewer for Pipeline {
     fn document_counts(&self) -> (u64, u64) {
         (self.ocr_reads(), self.cache_hits())
     }
+}
+
+/// For a document tied to no person (the applicant's own 营业执照): the
+/// form's identifiers named like the document's identifier fields (`uscc`).
+/// They only confirm a number read as printed (see
+/// `prereview_ocr::extract::confirm_identifiers`).
+pub fn form_identifiers(
+    form: &serde_json::Value,
+    spec: &prereview_model::document::DocumentSpec,
+) -> Hints {
+    use prereview_model::document::FieldType::{ResidentId, Uscc};
+    spec.fields
+        .iter()
+        .filter(|f| matches!(f.ty, ResidentId | Uscc))
+        .filter_map(|f| {
+            let v = form.get(&f.name)?.as_str()?;
+            Some((f.name.clone(), prereview_validators::text::compact_code(v)))
+        })
+        .collect()
 }
 
 /// What the form says of the person a personal document belongs to: their ID
@@ -349,6 +368,21 @@ pub fn subject_hints(form: &serde_json::Value, subject: &str) -> Hints {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_document_of_no_person_gets_the_forms_identifiers_of_its_fields() {
+        let spec = prereview_ocr::specs::builtin()
+            .into_iter()
+            .find(|s| s.kind == "business_license")
+            .unwrap();
+        let form = json!({"unit_name": "某某公司", "uscc": "91350100m000100y43", "legal_representative": {"name": "张三"}});
+        let h = form_identifiers(&form, &spec);
+        assert_eq!(
+            h,
+            Hints::from([("uscc".to_string(), "91350100M000100Y43".to_string())])
+        );
+        assert!(form_identifiers(&json!({}), &spec).is_empty());
+    }
 
     #[test]
     fn a_subject_is_named_when_the_form_names_one_person_with_that_number() {

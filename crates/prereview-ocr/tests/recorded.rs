@@ -495,3 +495,71 @@ fn the_documents_own_id_number_confirms_birth_date_and_sex() {
         assert_eq!(with(field, right, &bad).confidence, 0.3, "{field}");
     }
 }
+
+/// An identifier found without its label (a faint label) and equal to the
+/// form's number is confirmed like a labelled one when read as printed; one
+/// corrected while parsing (B read for 8) is not.
+#[test]
+fn identifiers_found_without_their_label_are_confirmed_only_as_printed() {
+    use prereview_ocr::extract::CONFIRMED_IDENTIFIER;
+    let mut tried = 0;
+    for case in cases() {
+        let spec = spec(&case.kind);
+        for field in spec
+            .fields
+            .iter()
+            .filter(|f| matches!(f.ty, FieldType::ResidentId | FieldType::Uscc))
+        {
+            let Some(want) = case.truth.get(&field.name).and_then(|v| v.as_str()) else {
+                continue;
+            };
+            // Every label of the field made unreadable.
+            let mut pages = case.pages.clone();
+            for p in &mut pages {
+                for w in &mut p.words {
+                    let label_like = field.labels.iter().any(|l| {
+                        let l: Vec<char> = l.chars().collect();
+                        l.windows(2)
+                            .any(|pair| w.text.contains(&pair.iter().collect::<String>()))
+                    });
+                    if label_like {
+                        w.text = "口".into();
+                    }
+                }
+            }
+            let hints = Hints::from([(field.name.clone(), want.to_string())]);
+            let d = extract(&pages, &spec, &hints);
+            let f = &d.fields[&field.name];
+            let unlabelled = f.reason.as_deref().is_some_and(|r| r.contains("no label found"))
+                || f.reason.as_deref().is_some_and(|r| r.contains("申请表"));
+            if f.value.as_ref().and_then(|v| v.as_str()) != Some(want) || !unlabelled {
+                continue;
+            }
+            tried += 1;
+            assert!(f.confidence >= CONFIRMED_IDENTIFIER, "{}: {f:?}", case.name);
+            // Without the form's number it stays below the threshold.
+            let alone = extract(&pages, &spec, &Hints::new());
+            assert!(
+                alone.fields[&field.name].confidence < CONFIRMED_IDENTIFIER,
+                "{}",
+                case.name
+            );
+            // Corrected while parsing: never confirmed.
+            for p in &mut pages {
+                for w in &mut p.words {
+                    if w.text.contains(&want[..10]) {
+                        w.text = w.text.replacen(&want[6..7], "B", 1);
+                    }
+                }
+            }
+            let d = extract(&pages, &spec, &hints);
+            assert!(
+                d.fields[&field.name].confidence < CONFIRMED_IDENTIFIER,
+                "{}: {:?}",
+                case.name,
+                d.fields[&field.name]
+            );
+        }
+    }
+    assert!(tried > 0, "no identifier found without its label");
+}

@@ -189,7 +189,12 @@ pub fn confirm_identifiers(doc: &mut ReadDocument, spec: &DocumentSpec, hints: &
         let (Some(rf), Some(h)) = (doc.fields.get_mut(&f.name), hints.get(&f.name)) else {
             continue;
         };
-        let as_read = rf.reason.is_none() || rf.reason.as_deref() == Some(CONFIRMED_NOTE);
+        // As printed: no correction noted. Found without its label is as
+        // printed too: the check character, not the label, vouches for it.
+        let as_read = match rf.reason.as_deref() {
+            None => true,
+            Some(r) => r == CONFIRMED_NOTE || r == unlabelled_note(f),
+        };
         let equal = rf
             .value
             .as_ref()
@@ -546,10 +551,12 @@ fn find_unlabelled(pls: &[PageLines], field: &FieldSpec, hint: Option<&str>) -> 
                         confidence: round3(conf.clamp(0.0, 1.0)),
                         page: None,
                         bbox: None,
-                        reason: Some(format!(
-                            "未找到“{}”标签，按校验位识别 (no label found; recognised by its check character)",
-                            field.title
-                        )),
+                        // A correction made while parsing stays in the note:
+                        // only a number read as printed may be confirmed.
+                        reason: Some(match &p.note {
+                            None => unlabelled_note(field),
+                            Some(n) => format!("{}；{n}", unlabelled_note(field)),
+                        }),
                         raw: Some(span_raw(pl, &span)),
                     };
                     found.push((p.value, with_location(rf, pl, &span)));
@@ -561,6 +568,14 @@ fn find_unlabelled(pls: &[PageLines], field: &FieldSpec, hint: Option<&str>) -> 
         1 => found.pop().map(|(_, rf)| rf),
         _ => None,
     }
+}
+
+/// The note of an identifier found without its label, as read.
+fn unlabelled_note(field: &FieldSpec) -> String {
+    format!(
+        "未找到“{}”标签，按校验位识别 (no label found; recognised by its check character)",
+        field.title
+    )
 }
 
 fn round3(v: f32) -> f32 {
