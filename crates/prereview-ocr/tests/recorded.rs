@@ -530,7 +530,10 @@ fn identifiers_found_without_their_label_are_confirmed_only_as_printed() {
             let hints = Hints::from([(field.name.clone(), want.to_string())]);
             let d = extract(&pages, &spec, &hints);
             let f = &d.fields[&field.name];
-            let unlabelled = f.reason.as_deref().is_some_and(|r| r.contains("no label found"))
+            let unlabelled = f
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.contains("no label found"))
                 || f.reason.as_deref().is_some_and(|r| r.contains("申请表"));
             if f.value.as_ref().and_then(|v| v.as_str()) != Some(want) || !unlabelled {
                 continue;
