@@ -172,6 +172,11 @@ impl From<ImpliedBy> for String {
 pub enum Lexicon {
     /// GB/T 2260 administrative division names, province down to county.
     Divisions,
+    /// Chinese surnames (《百家姓》 and common modern ones). The value is a
+    /// person's name, or, read longer than four characters, an
+    /// organisation's: a reading of one to four Chinese characters that does
+    /// not start with a surname (部字 for 郝宇) is doubted, never changed.
+    Surnames,
 }
 
 /// Which end of a printed range a field takes (see [`FieldSpec::range_part`]).

@@ -24,6 +24,7 @@ pub mod org_code;
 pub mod phone;
 pub mod report;
 pub mod resident_id;
+pub mod surnames;
 pub mod text;
 pub mod uscc;
 

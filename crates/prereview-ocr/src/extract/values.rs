@@ -137,6 +137,15 @@ fn parse_text(field: &FieldSpec, t: &str) -> Result<Parsed, Failure> {
                 });
             }
         }
+        if field.lexicon == Some(Lexicon::Surnames) {
+            if let Some(why) = unlike_a_name(t) {
+                return Ok(Parsed {
+                    value: Value::String(t.to_string()),
+                    factor: 0.8,
+                    note: Some(why),
+                });
+            }
+        }
         if let Some(c) = look_alike_in_code(t) {
             // 2025WJO43317: was it O or 0? Only a person can tell.
             return Ok(Parsed {
@@ -192,6 +201,30 @@ fn parse_text(field: &FieldSpec, t: &str) -> Result<Parsed, Failure> {
     Err(format!(
         "“{t}”不是允许的取值（{}） (not one of the allowed values)",
         field.choices.join("、")
+    ))
+}
+
+/// Why a reading of a person's name looks misread: one to four Chinese
+/// characters (longer readings are organisations' names) that are a lone
+/// character or start with no known surname.
+fn unlike_a_name(t: &str) -> Option<String> {
+    let chars: Vec<char> = t.chars().collect();
+    let han =
+        |c: &char| ('\u{4e00}'..='\u{9fff}').contains(c) || ('\u{3400}'..='\u{4dbf}').contains(c);
+    if chars.is_empty() || chars.len() > 4 || !chars.iter().all(han) {
+        return None;
+    }
+    if chars.len() == 1 {
+        return Some(format!(
+            "只读到一个字“{t}”，不像姓名 (a single character is not a name)"
+        ));
+    }
+    if prereview_validators::surnames::surname_of(t).is_some() {
+        return None;
+    }
+    Some(format!(
+        "“{}”不是已知姓氏，可能误识 (“{}” is no known surname: possibly misread)",
+        chars[0], chars[0]
     ))
 }
 
@@ -841,6 +874,33 @@ mod tests {
             lexicon: None,
             implied_by: None,
         }
+    }
+
+    #[test]
+    fn names_starting_with_no_surname_are_doubted_never_changed() {
+        let name = FieldSpec {
+            lexicon: Some(Lexicon::Surnames),
+            ..field(FieldType::Text)
+        };
+        for (read, doubted) in [
+            ("郝宇", false),
+            ("欧阳娜", false),
+            ("部字", true),                      // 郝宇 misread
+            ("个涛林", true),                    // 何涛林 misread
+            ("性", true),                        // a label's character, not a name
+            ("上海康益物业管理有限公司", false), // an organisation
+            ("John Smith", false),
+        ] {
+            let p = parse(&name, read, None).unwrap();
+            assert_eq!(p.value, Value::String(read.into()), "never rewritten");
+            assert_eq!(p.note.is_some(), doubted, "{read}: {:?}", p.note);
+            assert_eq!(p.factor < 1.0, doubted, "{read}");
+        }
+        // Without the lexicon nothing is doubted.
+        assert!(parse(&field(FieldType::Text), "部字", None)
+            .unwrap()
+            .note
+            .is_none());
     }
 
     #[test]
