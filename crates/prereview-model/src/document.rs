@@ -92,6 +92,8 @@ pub struct FieldSpec {
     /// division names (GB/T 2260); a name that is not in the table but one
     /// character from exactly one name under the division before it is read
     /// as that name (沫水县 under 保定市 → 涞水县), at a lower confidence.
+    /// `surnames`: the value is a person's name; a short reading that starts
+    /// with no surname is doubted (see [`Lexicon::Surnames`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lexicon: Option<Lexicon>,
     /// Another field of the same document that carries this value too:
