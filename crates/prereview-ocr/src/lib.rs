@@ -4,8 +4,9 @@
 //! Two layers, so that extraction is testable from recorded OCR output and the
 //! OCR words can be cached independently of the rules:
 //!
-//! 1. **OCR** — [`Reader::ocr_pages`]: an image (PNG, JPEG, TIFF) or a scanned
-//!    PDF (pages rendered by poppler's `pdftoppm`) → [`PageWords`] per page:
+//! 1. **OCR** — [`Reader::ocr_pages`]: an image (PNG, JPEG, TIFF, every page
+//!    of a multi-page TIFF) or a scanned PDF (pages rendered by poppler's
+//!    `pdftoppm`) → [`PageWords`] per page:
 //!    words with boxes and confidences. Pages are decoded within
 //!    [`ImageLimits`] (dimensions checked from the header before decoding),
 //!    preprocessed ([`Preprocess`]: EXIF orientation, grey, characters scaled
@@ -23,7 +24,10 @@
 //!    the next line, or over several lines; each field type has a grammar
 //!    using `prereview-validators` (check digits choose among OCR-confusion
 //!    readings of identifiers). Expected values ([`Hints`]) only choose among
-//!    readings the page supports; they are never copied into a value.
+//!    readings the page supports, confirm an identifier read as printed, or
+//!    doubt a name holding characters the model cannot output
+//!    ([`charset::ModelCharset`]); they are never copied into a value. A
+//!    document's own ID number confirms its 出生 and 性别 (`implied_by`).
 //!
 //! ```no_run
 //! use prereview_ocr::{Reader, Settings, Hints};
@@ -57,11 +61,11 @@
 //!
 //! **Measured**: see `docs/ocr.md` (accuracy per quality and per
 //! preprocessing variant, speed against the `tesseract` CLI, memory). In
-//! short, on 84 generated documents (480 fields): 91.9 % clean, 90.0 % mild,
-//! 61.9 % heavy exact (targets 99 / 95 / 85 % not met; 3 % of the fields hold
-//! characters the `chi_sim` model cannot output); 1 wrong value in 480 at or
-//! above the rules' trust thresholds; 2 workers 3.1× the naive CLI, 96 % of
-//! 2 × one engine. Re-reading free text from a crop was measured to make
+//! short, on 84 generated documents (480 fields): 94.4 % clean, 93.8 % mild,
+//! 73.8 % heavy exact (targets 99 / 95 / 85 % not met; 3 % of the fields hold
+//! characters the `chi_sim` model cannot output); 0 wrong values in 480 at or
+//! above the rules' trust thresholds (242 trusted); 2 workers 3.0× the naive
+//! CLI, 105 % of 2 × one engine. Re-reading free text from a crop was measured to make
 //! things worse (the crop's character confidences are high on wrong
 //! characters and the engine repeats its mistakes), so [`Reader`] re-reads
 //! only values the grammar can check ([`reader::rereadable`]).
