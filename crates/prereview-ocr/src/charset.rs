@@ -74,6 +74,7 @@ fn model_file(lang: &str, tessdata: Option<&Path>) -> Option<PathBuf> {
             "/usr/share/tesseract-ocr/5/tessdata",
             "/usr/share/tesseract-ocr/4.00/tessdata",
             "/usr/share/tessdata",
+            "/usr/share/tesseract/tessdata",
             "/usr/local/share/tessdata",
         ] {
             dirs.push(PathBuf::from(d));
