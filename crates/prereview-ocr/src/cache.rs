@@ -1,5 +1,6 @@
 //! The OCR cache: words of every page, keyed by the SHA-256 of the file's
-//! bytes and the OCR settings, one JSON file per document in a directory.
+//! bytes and the OCR settings (the Tesseract version and a digest of the
+//! installed model included), one JSON file per document in a directory.
 //!
 //! Rules are not part of the key: extraction runs on the cached words, so a
 //! later run with other rules re-reads no image. Writes are atomic (temporary

@@ -57,6 +57,45 @@ impl ModelCharset {
     }
 }
 
+/// What identifies the recognition in use, for cache keys: the Tesseract
+/// library's version and a digest of each language's model file (an
+/// upgraded `chi_sim` package reads differently, so words cached from the
+/// old one must not be served). Computed once per process and configuration.
+pub fn model_identity(languages: &str, tessdata: Option<&Path>) -> String {
+    use sha2::{Digest, Sha256};
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    /// (languages, tessdata folder) → identity.
+    type Known = HashMap<(String, Option<PathBuf>), String>;
+    static KNOWN: OnceLock<Mutex<Known>> = OnceLock::new();
+    let key = (languages.to_string(), tessdata.map(Path::to_path_buf));
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(id) = known.lock().ok().and_then(|k| k.get(&key).cloned()) {
+        return id;
+    }
+    let mut id = format!(
+        "tesseract {}",
+        tesseract::plumbing::version().to_string_lossy()
+    );
+    for lang in languages.split('+').filter(|l| !l.is_empty()) {
+        let digest = model_file(lang, tessdata)
+            .and_then(|f| std::fs::read(f).ok())
+            .map(|bytes| {
+                Sha256::digest(&bytes)
+                    .iter()
+                    .take(8)
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            })
+            .unwrap_or_else(|| "not found".into());
+        id.push_str(&format!("|{lang} {digest}"));
+    }
+    if let Ok(mut k) = known.lock() {
+        k.insert(key, id.clone());
+    }
+    id
+}
+
 /// `<lang>.traineddata` in `tessdata`, `$TESSDATA_PREFIX` or the folders the
 /// distributions install to.
 fn model_file(lang: &str, tessdata: Option<&Path>) -> Option<PathBuf> {
@@ -149,6 +188,19 @@ mod tests {
         }
         out.extend(unicharset.as_bytes());
         out
+    }
+
+    #[test]
+    fn another_model_file_is_another_identity() {
+        let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        for (d, content) in dirs.iter().zip(["model A", "model B", "model A"]) {
+            std::fs::write(d.path().join("xx.traineddata"), content).unwrap();
+        }
+        let id = |i: usize| model_identity("xx", Some(dirs[i].path()));
+        assert_ne!(id(0), id(1));
+        assert_eq!(id(0), id(2), "the content counts, not the place");
+        assert!(id(0).starts_with("tesseract "), "{}", id(0));
+        assert!(model_identity("yy", Some(dirs[0].path())).ends_with("yy not found"));
     }
 
     #[test]

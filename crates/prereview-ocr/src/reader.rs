@@ -83,7 +83,7 @@ impl Default for Settings {
 
 impl Settings {
     /// A description of everything that changes the OCR words (the cache key
-    /// part besides the file's bytes).
+    /// part besides the file's bytes), the installed model included.
     pub fn fingerprint(&self) -> String {
         #[derive(Serialize)]
         struct Fp<'a> {
@@ -91,12 +91,17 @@ impl Settings {
             pre: &'a Preprocess,
             pdf_dpi: u32,
             max_pixels: u64,
+            model: String,
         }
         serde_json::to_string(&Fp {
             engine: &self.engine,
             pre: &self.preprocess,
             pdf_dpi: self.pdf_dpi,
             max_pixels: self.limits.max_pixels,
+            model: crate::charset::model_identity(
+                &self.engine.languages,
+                self.engine.tessdata.as_deref(),
+            ),
         })
         .unwrap_or_default()
     }
