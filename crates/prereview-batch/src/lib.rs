@@ -55,6 +55,11 @@ pub trait Reviewer: Sync {
     fn document_counts(&self) -> (u64, u64) {
         (0, 0)
     }
+
+    /// How the reviewer reads documents, for `summary.json` (`run.reading`).
+    fn reading(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Prefix of the entry in a report's `errors` that marks a submission the batch
@@ -400,6 +405,7 @@ pub fn run(
         jobs,
         shard: options.shard.map(|(k, n)| format!("{k}/{n}")),
         merged_from: Vec::new(),
+        reading: reviewer.reading(),
         work,
     };
     rebuild_outputs(out, options.unmasked, run, started.elapsed().as_secs_f64())
@@ -431,6 +437,8 @@ pub fn merge_with(
     let out_canon = out.canonicalize().map_err(|e| BatchError::io(out, e))?;
     let mut wall: f64 = 0.0;
     let mut run = RunInfo::default();
+    // The shards' readings: kept only when they all agree.
+    let mut readings: Vec<Option<String>> = Vec::new();
     // Where each key came from, to name both sides of a conflict.
     let mut origin: std::collections::HashMap<String, PathBuf> = Default::default();
     for input in inputs {
@@ -443,6 +451,7 @@ pub fn merge_with(
                 run.failed_this_run += s.run.failed_this_run;
                 run.jobs = run.jobs.max(s.run.jobs);
                 run.work.add(&s.run.work);
+                readings.push(s.run.reading.clone());
             }
         }
         run.merged_from.push(input.display().to_string());
@@ -489,6 +498,9 @@ pub fn merge_with(
             write_atomic(&page_path(out, &key), &page)?;
             write_atomic(&dst, &bytes)?;
         }
+    }
+    if readings.len() == inputs.len() && readings.windows(2).all(|w| w[0] == w[1]) {
+        run.reading = readings.pop().flatten();
     }
     rebuild_outputs(out, options.unmasked, run, wall)
 }

@@ -59,6 +59,11 @@ pub struct RunInfo {
     /// The report folders merged into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// How documents were read (the reviewer's own words: reading passes,
+    /// recognition engine and model), so that two runs' reports can be told
+    /// apart. A merge keeps it when every shard says the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
     /// The reading and drawing this run did (a re-run over the same scans shows
     /// here that it read and decoded nothing).
     #[serde(default)]

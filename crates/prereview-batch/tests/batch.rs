@@ -337,7 +337,19 @@ fn shards_then_merge_equal_the_unsharded_run() {
     assert_eq!(m.submissions, 30);
     assert_eq!(m.failed, 1);
     assert_eq!(m.run.merged_from.len(), 3);
+    assert_eq!(
+        m.run.reading.as_deref(),
+        Some("fake reading"),
+        "the shards agree"
+    );
     compare_dirs(&whole, &merged);
+
+    // A shard read otherwise: the merged summary does not claim one reading.
+    let summary = shard_dirs[1].join("summary.json");
+    let text = std::fs::read_to_string(&summary).unwrap();
+    std::fs::write(&summary, text.replace("fake reading", "other reading")).unwrap();
+    let m = merge(&tmp.path().join("mixed"), &shard_dirs).unwrap();
+    assert_eq!(m.run.reading, None);
 
     // Merging the same shard twice is harmless; a different report is a conflict.
     merge(&merged, &[shard_dirs[0].clone(), shard_dirs[0].clone()]).unwrap();

@@ -309,6 +309,20 @@ impl prereview_batch::Reviewer for Pipeline {
     fn document_counts(&self) -> (u64, u64) {
         (self.ocr_reads(), self.cache_hits())
     }
+
+    fn reading(&self) -> Option<String> {
+        let s = &self.settings;
+        Some(format!(
+            "second look {:?}, re-read {:?}, bands {}, {}",
+            s.second_look,
+            s.reread,
+            s.band_pass,
+            prereview_ocr::charset::model_identity(
+                &s.engine.languages,
+                s.engine.tessdata.as_deref()
+            )
+        ))
+    }
 }
 
 /// For a document tied to no person (the applicant's own 营业执照): the

@@ -117,6 +117,12 @@ fn a_cached_batch_rerun_reads_and_decodes_nothing_and_writes_the_same() {
     assert!(w.documents_read > 0, "{w:?}");
     assert_eq!(w.documents_from_cache, 0, "{w:?}");
     assert!(w.scans_decoded > 0 && w.crops_drawn > 0, "{w:?}");
+    // The summary says how the documents were read.
+    let reading = first.run.reading.as_deref().unwrap_or_default();
+    assert!(
+        reading.contains("second look Doubtful") && reading.contains("chi_sim "),
+        "{reading}"
+    );
 
     // Other rules, same scans: no OCR.
     let second = batch(

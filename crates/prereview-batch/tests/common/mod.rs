@@ -183,6 +183,10 @@ impl Reviewer for FakeReviewer {
             errors: Vec::new(),
         })
     }
+
+    fn reading(&self) -> Option<String> {
+        Some("fake reading".into())
+    }
 }
 
 /// Files in `dir` (names), sorted.
