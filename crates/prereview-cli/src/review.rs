@@ -313,10 +313,8 @@ impl prereview_batch::Reviewer for Pipeline {
     fn reading(&self) -> Option<String> {
         let s = &self.settings;
         Some(format!(
-            "second look {:?}, re-read {:?}, bands {}, {}",
-            s.second_look,
-            s.reread,
-            s.band_pass,
+            "{}, {}",
+            s.passes(),
             prereview_ocr::charset::model_identity(
                 &s.engine.languages,
                 s.engine.tessdata.as_deref()

@@ -112,12 +112,19 @@ impl Settings {
     /// newer build reads a cached document again).
     pub fn document_fingerprint(&self) -> String {
         format!(
-            "{}|reread {:?}|bands {}|second look {:?}|code {}",
+            "{}|{}|code {}",
             self.fingerprint(),
-            self.reread,
-            self.band_pass,
-            self.second_look,
+            self.passes(),
             env!("PREREVIEW_READING_REVISION")
+        )
+    }
+
+    /// The passes a document gets after its first reading, in words
+    /// (`second look Doubtful, re-read All, bands true`).
+    pub fn passes(&self) -> String {
+        format!(
+            "second look {:?}, re-read {:?}, bands {}",
+            self.second_look, self.reread, self.band_pass
         )
     }
 }

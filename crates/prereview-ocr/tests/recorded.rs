@@ -2,7 +2,7 @@
 //! `cargo run --example read -- FILE KIND --record OUT`) against the truth of
 //! the synthetic documents they came from. Fast: no Tesseract.
 
-use prereview_model::document::{DocumentSpec, FieldType};
+use prereview_model::document::{DocumentSpec, FieldSpec, FieldType};
 use prereview_ocr::{default_threshold, extract, specs, Hints, PageWords};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -12,6 +12,7 @@ fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
+#[derive(Clone)]
 struct Case {
     name: String,
     kind: String,
@@ -60,6 +61,38 @@ fn case(name: &str) -> Case {
         .into_iter()
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("no recorded case {name}"))
+}
+
+/// Every recorded identifier field (resident ID number, credit code) that
+/// has a true value: (case, its kind's spec, the field, the value).
+fn identifier_fields() -> Vec<(Case, DocumentSpec, FieldSpec, String)> {
+    let mut out = Vec::new();
+    for case in cases() {
+        let spec = spec(&case.kind);
+        for field in spec
+            .fields
+            .iter()
+            .filter(|f| matches!(f.ty, FieldType::ResidentId | FieldType::Uscc))
+        {
+            if let Some(want) = case.truth.get(&field.name).and_then(|v| v.as_str()) {
+                out.push((case.clone(), spec.clone(), field.clone(), want.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// The pages with one digit of the number `want` read as the look-alike B.
+fn with_look_alike(pages: &[PageWords], want: &str) -> Vec<PageWords> {
+    let mut pages = pages.to_vec();
+    for p in &mut pages {
+        for w in &mut p.words {
+            if w.text.contains(&want[..10]) {
+                w.text = w.text.replacen(&want[6..7], "B", 1);
+            }
+        }
+    }
+    pages
 }
 
 fn spec(kind: &str) -> DocumentSpec {
@@ -322,62 +355,45 @@ fn identifiers_are_found_without_their_label_only_when_unique() {
 #[test]
 fn identifiers_equal_to_the_form_are_confirmed_and_nothing_else() {
     let mut tried = 0;
-    for case in cases() {
-        let spec = spec(&case.kind);
-        for field in spec
-            .fields
-            .iter()
-            .filter(|f| matches!(f.ty, FieldType::ResidentId | FieldType::Uscc))
-        {
-            let Some(want) = case.truth.get(&field.name).and_then(|v| v.as_str()) else {
-                continue;
-            };
-            let plain = extract(&case.pages, &spec, &Hints::new());
-            let pf = &plain.fields[&field.name];
-            if pf.value.as_ref().and_then(|v| v.as_str()) != Some(want) || pf.reason.is_some() {
-                continue;
-            }
-            tried += 1;
-            let same = Hints::from([(field.name.clone(), want.to_string())]);
-            let d = extract(&case.pages, &spec, &same);
-            let f = &d.fields[&field.name];
-            assert_eq!(f.value, pf.value);
-            assert!(f.confidence >= prereview_ocr::extract::CONFIRMED_IDENTIFIER);
-            assert!(f.confidence >= pf.confidence);
-            assert!(f.reason.as_deref().is_some_and(|r| r.contains("申请表")));
-            // Another number on the form: the reading stands as it was.
-            let other = if field.ty == FieldType::ResidentId {
-                "11010519491231002X"
-            } else {
-                "91350100M000100Y43"
-            };
-            let d = extract(
-                &case.pages,
-                &spec,
-                &Hints::from([(field.name.clone(), other.to_string())]),
-            );
-            assert_eq!(
-                d.fields[&field.name].confidence, pf.confidence,
-                "{}",
-                case.name
-            );
-            // The page's number with a look-alike misread: corrected at most,
-            // never confirmed.
-            let mut pages = case.pages.clone();
-            for p in &mut pages {
-                for w in &mut p.words {
-                    if w.text.contains(&want[..10]) {
-                        w.text = w.text.replacen(&want[6..7], "B", 1);
-                    }
-                }
-            }
-            let d = extract(&pages, &spec, &same);
-            assert!(
-                d.fields[&field.name].confidence < prereview_ocr::extract::CONFIRMED_IDENTIFIER,
-                "{}",
-                case.name
-            );
+    for (case, spec, field, want) in identifier_fields() {
+        let want = want.as_str();
+        let plain = extract(&case.pages, &spec, &Hints::new());
+        let pf = &plain.fields[&field.name];
+        if pf.value.as_ref().and_then(|v| v.as_str()) != Some(want) || pf.reason.is_some() {
+            continue;
         }
+        tried += 1;
+        let same = Hints::from([(field.name.clone(), want.to_string())]);
+        let d = extract(&case.pages, &spec, &same);
+        let f = &d.fields[&field.name];
+        assert_eq!(f.value, pf.value);
+        assert!(f.confidence >= prereview_ocr::extract::CONFIRMED_IDENTIFIER);
+        assert!(f.confidence >= pf.confidence);
+        assert!(f.reason.as_deref().is_some_and(|r| r.contains("申请表")));
+        // Another number on the form: the reading stands as it was.
+        let other = if field.ty == FieldType::ResidentId {
+            "11010519491231002X"
+        } else {
+            "91350100M000100Y43"
+        };
+        let d = extract(
+            &case.pages,
+            &spec,
+            &Hints::from([(field.name.clone(), other.to_string())]),
+        );
+        assert_eq!(
+            d.fields[&field.name].confidence, pf.confidence,
+            "{}",
+            case.name
+        );
+        // The page's number with a look-alike misread: corrected at most,
+        // never confirmed.
+        let d = extract(&with_look_alike(&case.pages, want), &spec, &same);
+        assert!(
+            d.fields[&field.name].confidence < prereview_ocr::extract::CONFIRMED_IDENTIFIER,
+            "{}",
+            case.name
+        );
     }
     assert!(tried > 0, "no recorded identifier read as printed");
 }
@@ -503,66 +519,50 @@ fn the_documents_own_id_number_confirms_birth_date_and_sex() {
 fn identifiers_found_without_their_label_are_confirmed_only_as_printed() {
     use prereview_ocr::extract::CONFIRMED_IDENTIFIER;
     let mut tried = 0;
-    for case in cases() {
-        let spec = spec(&case.kind);
-        for field in spec
-            .fields
-            .iter()
-            .filter(|f| matches!(f.ty, FieldType::ResidentId | FieldType::Uscc))
-        {
-            let Some(want) = case.truth.get(&field.name).and_then(|v| v.as_str()) else {
-                continue;
-            };
-            // Every label of the field made unreadable.
-            let mut pages = case.pages.clone();
-            for p in &mut pages {
-                for w in &mut p.words {
-                    let label_like = field.labels.iter().any(|l| {
-                        let l: Vec<char> = l.chars().collect();
-                        l.windows(2)
-                            .any(|pair| w.text.contains(&pair.iter().collect::<String>()))
-                    });
-                    if label_like {
-                        w.text = "口".into();
-                    }
+    for (case, spec, field, want) in identifier_fields() {
+        let want = want.as_str();
+        // Every label of the field made unreadable.
+        let mut pages = case.pages.clone();
+        for p in &mut pages {
+            for w in &mut p.words {
+                let label_like = field.labels.iter().any(|l| {
+                    let l: Vec<char> = l.chars().collect();
+                    l.windows(2)
+                        .any(|pair| w.text.contains(&pair.iter().collect::<String>()))
+                });
+                if label_like {
+                    w.text = "口".into();
                 }
             }
-            let hints = Hints::from([(field.name.clone(), want.to_string())]);
-            let d = extract(&pages, &spec, &hints);
-            let f = &d.fields[&field.name];
-            let unlabelled = f
-                .reason
-                .as_deref()
-                .is_some_and(|r| r.contains("no label found"))
-                || f.reason.as_deref().is_some_and(|r| r.contains("申请表"));
-            if f.value.as_ref().and_then(|v| v.as_str()) != Some(want) || !unlabelled {
-                continue;
-            }
-            tried += 1;
-            assert!(f.confidence >= CONFIRMED_IDENTIFIER, "{}: {f:?}", case.name);
-            // Without the form's number it stays below the threshold.
-            let alone = extract(&pages, &spec, &Hints::new());
-            assert!(
-                alone.fields[&field.name].confidence < CONFIRMED_IDENTIFIER,
-                "{}",
-                case.name
-            );
-            // Corrected while parsing: never confirmed.
-            for p in &mut pages {
-                for w in &mut p.words {
-                    if w.text.contains(&want[..10]) {
-                        w.text = w.text.replacen(&want[6..7], "B", 1);
-                    }
-                }
-            }
-            let d = extract(&pages, &spec, &hints);
-            assert!(
-                d.fields[&field.name].confidence < CONFIRMED_IDENTIFIER,
-                "{}: {:?}",
-                case.name,
-                d.fields[&field.name]
-            );
         }
+        let hints = Hints::from([(field.name.clone(), want.to_string())]);
+        let d = extract(&pages, &spec, &hints);
+        let f = &d.fields[&field.name];
+        let unlabelled = f
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("no label found"))
+            || f.reason.as_deref().is_some_and(|r| r.contains("申请表"));
+        if f.value.as_ref().and_then(|v| v.as_str()) != Some(want) || !unlabelled {
+            continue;
+        }
+        tried += 1;
+        assert!(f.confidence >= CONFIRMED_IDENTIFIER, "{}: {f:?}", case.name);
+        // Without the form's number it stays below the threshold.
+        let alone = extract(&pages, &spec, &Hints::new());
+        assert!(
+            alone.fields[&field.name].confidence < CONFIRMED_IDENTIFIER,
+            "{}",
+            case.name
+        );
+        // Corrected while parsing: never confirmed.
+        let d = extract(&with_look_alike(&pages, want), &spec, &hints);
+        assert!(
+            d.fields[&field.name].confidence < CONFIRMED_IDENTIFIER,
+            "{}: {:?}",
+            case.name,
+            d.fields[&field.name]
+        );
     }
     assert!(tried > 0, "no identifier found without its label");
 }

@@ -285,28 +285,18 @@ pub fn confirm_implied(doc: &mut ReadDocument, spec: &DocumentSpec) {
 }
 
 /// What an 18-character resident ID number says about `part`, in the form a
-/// field holds it (ISO date, 男/女); nothing unless it passes its check character.
+/// field holds it (ISO date, 男/女); nothing unless it passes its check
+/// character (the validator sets both only past that check).
 fn id_number_says(number: &str, part: IdPart) -> Option<String> {
-    let digits = number.as_bytes();
-    if digits.len() != 18
-        || !digits[..17].iter().all(u8::is_ascii_digit)
-        || prereview_validators::resident_id::check_character(&number[..17])
-            != Some(digits[17] as char)
-    {
-        return None;
+    // No "today": only the number's own parts matter here, not its age.
+    let check = prereview_validators::resident_id::validate(number, chrono::NaiveDate::MAX);
+    if check.upgraded_from_15 {
+        return None; // a 15-digit number has no check character to vouch for it
     }
-    Some(match part {
-        IdPart::BirthDate => chrono::NaiveDate::parse_from_str(&number[6..14], "%Y%m%d")
-            .ok()?
-            .format("%Y-%m-%d")
-            .to_string(),
-        IdPart::Sex => if (digits[16] - b'0') % 2 == 1 {
-            "男"
-        } else {
-            "女"
-        }
-        .to_string(),
-    })
+    match part {
+        IdPart::BirthDate => check.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        IdPart::Sex => check.sex.map(|s| s.chinese().to_string()),
+    }
 }
 
 /// The region to re-read for a value on `li` from char `a` (to `b` when the
