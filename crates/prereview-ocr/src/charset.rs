@@ -73,10 +73,7 @@ pub fn model_identity(languages: &str, tessdata: Option<&Path>) -> String {
     if let Some(id) = known.lock().ok().and_then(|k| k.get(&key).cloned()) {
         return id;
     }
-    let mut id = format!(
-        "tesseract {}",
-        tesseract::plumbing::version().to_string_lossy()
-    );
+    let mut id = format!("tesseract {}", crate::tess::version());
     for lang in languages.split('+').filter(|l| !l.is_empty()) {
         let digest = model_file(lang, tessdata)
             .and_then(|f| std::fs::read(f).ok())

@@ -1,23 +1,24 @@
 //! Tesseract engines: one per worker thread of a dedicated pool, created on
 //! the thread's first page and reused for every later page.
 //!
-//! Why a pool and not `thread_local!` on the caller's threads: a page has a
-//! time limit, and Tesseract (through the `tesseract` crate) cannot be
-//! cancelled, so the caller must be able to stop waiting. When a page runs
-//! over, the caller reports the error, and the pool starts a replacement
-//! worker so the pool keeps its capacity; the overrunning worker exits when
-//! Tesseract returns. (Rayon's `map_init` was seen to create more engines than
-//! threads; the pool makes the count exact: one engine per worker.)
+//! Every job has a deadline (the page time limit from the moment a worker
+//! takes it). Tesseract stops recognising at the deadline ([`crate::tess`]),
+//! so a slow page costs its time limit and no more, and the worker and its
+//! engine go on to the next page. Layout analysis, before the first word,
+//! cannot be interrupted: a caller that has waited twice the limit gives the
+//! worker up and a replacement starts, at most as many as the pool has
+//! workers. (Rayon's `map_init` was seen to create more engines than threads;
+//! the pool makes the count exact: one engine per worker.)
 
 use crate::preprocess::{self, ImageLimits, PageError, Preprocess};
+use crate::tess::{Stopped, TessApi};
 use crate::words::{parse_tsv, PageWords};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tesseract::{PageSegMode, Tesseract};
 
 /// Tesseract settings. Part of the OCR cache key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,25 +59,6 @@ impl Default for EngineConfig {
     }
 }
 
-fn psm_of(n: u8) -> PageSegMode {
-    match n {
-        0 => PageSegMode::PsmOsdOnly,
-        1 => PageSegMode::PsmAutoOsd,
-        2 => PageSegMode::PsmAutoOnly,
-        3 => PageSegMode::PsmAuto,
-        4 => PageSegMode::PsmSingleColumn,
-        5 => PageSegMode::PsmSingleBlockVertText,
-        7 => PageSegMode::PsmSingleLine,
-        8 => PageSegMode::PsmSingleWord,
-        9 => PageSegMode::PsmCircleWord,
-        10 => PageSegMode::PsmSingleChar,
-        11 => PageSegMode::PsmSparseText,
-        12 => PageSegMode::PsmSparseTextOsd,
-        13 => PageSegMode::PsmRawLine,
-        _ => PageSegMode::PsmSingleBlock,
-    }
-}
-
 /// Leptonica (Tesseract's image library) prints internal messages such as
 /// "Error in boxClipToRectangle: box outside rectangle" to stderr during
 /// layout analysis of some pages; they say nothing the caller can act on
@@ -106,12 +88,14 @@ pub enum EngineError {
     Stopped,
 }
 
-/// A Tesseract engine owned by one thread. The `tesseract` crate's builder
-/// methods consume the engine; when one fails the engine is gone, and the
-/// next page creates a fresh one (the thread keeps its capacity).
+/// A Tesseract engine owned by one thread, created on its first page. An
+/// engine that failed to start is tried again on the next page.
 pub struct Engine {
     config: EngineConfig,
-    tess: Option<Tesseract>,
+    tess: Option<TessApi>,
+    /// When the current job's time is up, and its time limit (see
+    /// [`Engine::start_clock`]).
+    deadline: Option<(Instant, Duration)>,
     /// Engines created by this worker (1 unless one failed).
     pub created: usize,
 }
@@ -122,29 +106,51 @@ impl Engine {
         Engine {
             config,
             tess: None,
+            deadline: None,
             created: 0,
         }
     }
 
-    fn take(&mut self) -> Result<Tesseract, EngineError> {
-        if let Some(t) = self.tess.take() {
-            return Ok(t);
+    /// Starts a job's clock: recognitions from now on stop `limit` from now
+    /// with [`EngineError::Timeout`] (`None`: no limit). The pool calls it
+    /// when a worker takes a job, so decoding and preparing count too.
+    pub fn start_clock(&mut self, limit: Option<Duration>) {
+        self.deadline = limit.map(|l| (Instant::now() + l, l));
+    }
+
+    fn api(&mut self) -> Result<&mut TessApi, EngineError> {
+        if self.tess.is_none() {
+            let datapath = self
+                .config
+                .tessdata
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned());
+            let init = |e: String| EngineError::Init(format!("{} ({e})", self.config.languages));
+            let mut t = TessApi::new(datapath.as_deref(), &self.config.languages).map_err(init)?;
+            for (k, v) in &self.config.variables {
+                t.set_variable(k, v).map_err(init)?;
+            }
+            self.created += 1;
+            self.tess = Some(t);
         }
-        let datapath = self
-            .config
-            .tessdata
-            .as_ref()
-            .map(|p| p.to_string_lossy().into_owned());
-        let init = |e: &dyn std::fmt::Display| {
-            EngineError::Init(format!("{} ({e})", self.config.languages))
-        };
-        let mut t = Tesseract::new(datapath.as_deref(), Some(&self.config.languages))
-            .map_err(|e| init(&e))?;
-        for (k, v) in &self.config.variables {
-            t = t.set_variable(k, v).map_err(|e| init(&e))?;
+        Ok(self.tess.as_mut().expect("engine created above"))
+    }
+
+    /// Sets the image and mode and recognises, within the deadline.
+    fn run(&mut self, img: &image::GrayImage, psm: u8) -> Result<&mut TessApi, EngineError> {
+        let deadline = self.deadline;
+        let t = self.api()?;
+        // Our images carry no DPI; 300 matches the text sizes we scale to
+        // and silences Tesseract's "invalid resolution" warning.
+        t.set_image(img, 300).map_err(EngineError::Recognize)?;
+        t.set_page_seg_mode(psm);
+        match t.recognize(deadline.map(|(at, _)| at)) {
+            Ok(()) => Ok(t),
+            Err(Stopped::Deadline) => Err(EngineError::Timeout(
+                deadline.map_or(0, |(_, limit)| limit.as_secs()),
+            )),
+            Err(Stopped::Failed) => Err(EngineError::Recognize("Tesseract failed".into())),
         }
-        self.created += 1;
-        Ok(t)
     }
 
     /// Reads one grey image; word boxes are in its pixels.
@@ -153,19 +159,10 @@ impl Engine {
         img: &image::GrayImage,
         psm: u8,
     ) -> Result<Vec<crate::words::Word>, EngineError> {
-        let t = self.take()?;
-        let (w, h) = img.dimensions();
-        let err = |e: &dyn std::fmt::Display| EngineError::Recognize(e.to_string());
-        let mut t = t
-            .set_frame(img.as_raw(), w as i32, h as i32, 1, w as i32)
-            .map_err(|e| err(&e))?
-            // Our images carry no DPI; 300 matches the text sizes we scale to
-            // and silences Tesseract's "invalid resolution" warning.
-            .set_source_resolution(300);
-        t.set_page_seg_mode(psm_of(psm));
-        let mut t = t.recognize().map_err(|e| err(&e))?;
-        let tsv = t.get_tsv_text(0).map_err(|e| err(&e))?;
-        self.tess = Some(t);
+        let tsv = self
+            .run(img, psm)?
+            .tsv_text()
+            .ok_or_else(|| EngineError::Recognize("no text output".into()))?;
         Ok(parse_tsv(&tsv))
     }
 }
@@ -206,26 +203,20 @@ impl Engine {
         img: &image::GrayImage,
         whitelist: &str,
     ) -> Result<LineReading, EngineError> {
-        let t = self.take()?;
-        let (w, h) = img.dimensions();
-        let err = |e: &dyn std::fmt::Display| EngineError::Recognize(e.to_string());
-        let mut t = t
-            .set_variable("tessedit_char_whitelist", whitelist)
-            .map_err(|e| err(&e))?
-            // Per-character confidences in the hOCR output.
-            .set_variable("hocr_char_boxes", "1")
-            .map_err(|e| err(&e))?
-            .set_frame(img.as_raw(), w as i32, h as i32, 1, w as i32)
-            .map_err(|e| err(&e))?
-            .set_source_resolution(300);
-        t.set_page_seg_mode(PageSegMode::PsmSingleLine);
-        let mut t = t.recognize().map_err(|e| err(&e))?;
-        let hocr = t.get_hocr_text(0).map_err(|e| err(&e))?;
-        let t = t
-            .set_variable("tessedit_char_whitelist", "")
-            .map_err(|e| err(&e))?;
-        self.tess = Some(t);
-        Ok(parse_hocr_chars(&hocr))
+        let t = self.api()?;
+        let set = |t: &mut TessApi, k: &str, v: &str| {
+            t.set_variable(k, v).map_err(EngineError::Recognize)
+        };
+        set(t, "tessedit_char_whitelist", whitelist)?;
+        // Per-character confidences in the hOCR output.
+        set(t, "hocr_char_boxes", "1")?;
+        let read = self.run(img, 7).and_then(|t| {
+            t.hocr_text()
+                .ok_or_else(|| EngineError::Recognize("no hOCR output".into()))
+        });
+        // Cleared whatever happened: the next page needs every character.
+        set(self.api()?, "tessedit_char_whitelist", "")?;
+        Ok(parse_hocr_chars(&read?))
     }
 }
 
@@ -337,10 +328,22 @@ enum Msg {
     Done(Result<Output, EngineError>),
 }
 
+/// Where a job stands between its worker and its caller; both change it
+/// only from `RUNNING`, so exactly one of them decides.
+const RUNNING: u8 = 0;
+/// The worker finished in time.
+const FINISHED: u8 = 1;
+/// The caller gave the worker up and started a replacement: the worker exits
+/// when it returns.
+const REPLACED: u8 = 2;
+/// The caller gave the worker up without a replacement (too many stuck):
+/// the worker carries on when it returns.
+const GIVEN_UP: u8 = 3;
+
 struct Job {
     work: Work,
     reply: SyncSender<Msg>,
-    abandoned: Arc<AtomicBool>,
+    state: Arc<AtomicU8>,
 }
 
 struct Shared {
@@ -351,6 +354,11 @@ struct Shared {
     /// `pre` without binarising ([`Look::Grey`]).
     grey: Preprocess,
     engines_created: AtomicUsize,
+    /// Each job's time limit, counted from when a worker takes it.
+    page_timeout: Duration,
+    /// Workers given up on (stuck where Tesseract cannot be stopped) that
+    /// have not returned yet; replacements stop at the pool's size.
+    stuck: AtomicUsize,
 }
 
 /// A fixed set of OCR worker threads, one Tesseract engine each.
@@ -380,6 +388,8 @@ impl Pool {
             },
             pre,
             engines_created: AtomicUsize::new(0),
+            page_timeout,
+            stuck: AtomicUsize::new(0),
         });
         let pool = Pool {
             tx: Mutex::new(tx),
@@ -470,11 +480,11 @@ impl Pool {
 
     fn run(&self, work: Work) -> Result<Output, EngineError> {
         let (reply, rx) = mpsc::sync_channel(2);
-        let abandoned = Arc::new(AtomicBool::new(false));
+        let state = Arc::new(AtomicU8::new(RUNNING));
         let job = Job {
             work,
             reply,
-            abandoned: Arc::clone(&abandoned),
+            state: Arc::clone(&state),
         };
         self.tx
             .lock()
@@ -486,15 +496,31 @@ impl Pool {
             Ok(Msg::Done(r)) => return r,
             Err(_) => return Err(EngineError::Stopped),
         }
-        let started = Instant::now();
-        match rx.recv_timeout(self.page_timeout) {
+        // The worker stops Tesseract at the time limit; this wait only
+        // catches a worker stuck before the first word (layout analysis).
+        match rx.recv_timeout(self.page_timeout * 2 + Duration::from_secs(5)) {
             Ok(Msg::Done(r)) => r,
             Ok(Msg::Started) => Err(EngineError::Stopped),
             Err(RecvTimeoutError::Timeout) => {
-                abandoned.store(true, Ordering::SeqCst);
-                // The busy worker exits when Tesseract returns; keep capacity.
-                self.spawn_worker();
-                Err(EngineError::Timeout(started.elapsed().as_secs()))
+                // Keep the pool's capacity, but never more than double its
+                // threads and engines.
+                let replace = self.shared.stuck.load(Ordering::SeqCst) < self.threads;
+                let mark = if replace { REPLACED } else { GIVEN_UP };
+                if state
+                    .compare_exchange(RUNNING, mark, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    // The worker finished just now.
+                    return match rx.recv() {
+                        Ok(Msg::Done(r)) => r,
+                        _ => Err(EngineError::Stopped),
+                    };
+                }
+                self.shared.stuck.fetch_add(1, Ordering::SeqCst);
+                if replace {
+                    self.spawn_worker();
+                }
+                Err(EngineError::Timeout(self.page_timeout.as_secs()))
             }
             Err(RecvTimeoutError::Disconnected) => Err(EngineError::Stopped),
         }
@@ -512,6 +538,7 @@ fn worker(shared: Arc<Shared>) {
             }
         };
         let _ = job.reply.send(Msg::Started);
+        engine.start_clock(Some(shared.page_timeout));
         let before = engine.created;
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &job.work {
             Work::Page {
@@ -546,9 +573,16 @@ fn worker(shared: Arc<Shared>) {
         shared
             .engines_created
             .fetch_add(engine.created.saturating_sub(before), Ordering::Relaxed);
+        let state = job
+            .state
+            .compare_exchange(RUNNING, FINISHED, Ordering::SeqCst, Ordering::SeqCst)
+            .unwrap_or_else(|given_up| given_up);
         let _ = job.reply.send(Msg::Done(r));
-        if job.abandoned.load(Ordering::SeqCst) {
-            return; // a replacement worker took this one's place
+        if state != RUNNING {
+            shared.stuck.fetch_sub(1, Ordering::SeqCst);
+        }
+        if state == REPLACED {
+            return; // the replacement worker has taken this one's place
         }
     }
 }

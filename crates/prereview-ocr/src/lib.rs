@@ -84,6 +84,7 @@ pub mod pdf;
 pub mod preprocess;
 pub mod reader;
 pub mod specs;
+pub mod tess;
 pub mod words;
 
 pub use prereview_model::document::{DocumentSpec, ReadDocument};

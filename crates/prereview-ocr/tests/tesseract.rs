@@ -170,6 +170,36 @@ fn unreadable_documents_report_errors() {
             .values()
             .all(|f| f.value.is_none() && f.reason.is_some()));
     }
+    // Tesseract was stopped at the limit, so the worker kept its engine for
+    // the next page: no replacement worker, no second engine.
+    let again = r.read_document(&img("clean_id_card_03.png"), &spec, &Hints::new());
+    assert!(again.error.unwrap_or_default().contains("超时"));
+    assert_eq!(r.engines_created(), 1);
+}
+
+/// The time limit stops a recognition inside Tesseract, between words: the
+/// call returns a timeout instead of the page, and the same engine then
+/// reads the page in full.
+#[test]
+fn a_time_limit_stops_tesseract_and_keeps_the_engine() {
+    use prereview_ocr::engine::Engine;
+    use prereview_ocr::EngineError;
+    let page = image::open(img("mild_health_certificate_03.jpg"))
+        .unwrap()
+        .into_luma8();
+    let (prepared, _) = prereview_ocr::preprocess::prepare(&page, &Default::default());
+    let mut engine = Engine::new(Default::default());
+    // Load the model first, so that the limit falls inside the recognition.
+    let blank = image::GrayImage::from_pixel(64, 32, image::Luma([255]));
+    engine.recognize(&blank, 7).unwrap();
+    engine.start_clock(Some(Duration::from_millis(20)));
+    let e = engine.recognize(&prepared, 3).unwrap_err();
+    assert!(matches!(e, EngineError::Timeout(_)), "{e}");
+    engine.start_clock(None);
+    let words = engine.recognize(&prepared, 3).unwrap();
+    let text: String = words.iter().map(|w| w.text.as_str()).collect();
+    assert!(text.contains("健康证明"), "{text}");
+    assert_eq!(engine.created, 1);
 }
 
 /// A single line read with a whitelist: the ID number line of a committed
