@@ -38,6 +38,7 @@ impl Reviewer for Trivial {
             verdict: verdict_of(&findings, false),
             submitted_at: Some("2025-11-20".into()),
             rule_set: None,
+            reading: None,
             findings,
             documents: Vec::new(),
             errors: Vec::new(),

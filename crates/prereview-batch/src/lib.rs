@@ -189,6 +189,7 @@ fn not_judged_report(entry: &SubmissionEntry, why: &str) -> Report {
         verdict: Verdict::Review,
         submitted_at: entry.submitted_at.clone(),
         rule_set: None,
+        reading: None,
         findings: Vec::new(),
         documents: Vec::new(),
         errors: vec![format!("{NOT_JUDGED}{why}")],

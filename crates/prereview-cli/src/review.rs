@@ -223,6 +223,13 @@ impl Pipeline {
         let started = Instant::now();
         let documents = self.read_documents(&sub);
         Timings::add(&self.timings.read, started);
+        // Read here (or served from a cache keyed by the same reading), unless
+        // documents.json gave the documents.
+        let read_here = sub.documents_override.is_none()
+            && sub
+                .attachments
+                .iter()
+                .any(|a| a.path.is_ok() && self.engine.rule_set().document_kind(&a.kind).is_some());
         let started = Instant::now();
         let input = SubmissionInput {
             id: sub.id.clone(),
@@ -238,6 +245,9 @@ impl Pipeline {
                 submission: sub.id.clone(),
                 error,
             })?;
+        if read_here {
+            report.reading = prereview_batch::Reviewer::reading(self);
+        }
         report.errors.extend(sub.problems.iter().cloned());
         for d in &report.documents {
             if let Some(e) = &d.error {

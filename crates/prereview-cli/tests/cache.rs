@@ -66,9 +66,26 @@ fn a_rerun_with_other_rules_reads_every_document_from_the_cache() {
             .unwrap(),
         settings,
     );
-    third.review_dir(&fixture()).unwrap();
+    let c = third.review_dir(&fixture()).unwrap();
     assert_eq!(third.cache_hits(), 0, "no document from the cache");
     assert_eq!(third.ocr_reads() as usize, a.documents.len());
+
+    // Each report says how its documents were read; a cached read says the
+    // same as the first (the cache key holds the reading).
+    let reading = a.reading.as_deref().unwrap_or_default();
+    assert!(
+        reading.contains("second look Doubtful") && reading.contains("tesseract "),
+        "{reading}"
+    );
+    assert_eq!(b.reading, a.reading);
+    assert!(
+        c.reading
+            .as_deref()
+            .unwrap_or_default()
+            .contains("second look Off"),
+        "{:?}",
+        c.reading
+    );
 }
 
 fn batch(pipeline: &Pipeline, input: &Path, out: &Path) -> BatchSummary {

@@ -56,6 +56,8 @@ fn a_correct_submission_passes() {
     let r = check_json(d.path());
     assert_eq!(r["verdict"], "pass", "{r:#}");
     assert_eq!(r["documents"].as_array().unwrap().len(), 3);
+    // documents.json gave the documents: nothing was read, so no reading is claimed.
+    assert!(r.get("reading").is_none(), "{r:#}");
 }
 
 #[test]

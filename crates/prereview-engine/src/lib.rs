@@ -254,6 +254,8 @@ impl Engine {
                     .map(|d| d.format("%Y-%m-%d").to_string())
                     .unwrap_or_default(),
             }),
+            // The engine judges facts; how they were read is the caller's to say.
+            reading: None,
             findings,
             documents: input.documents.iter().map(|d| d.document.clone()).collect(),
             errors,

@@ -136,6 +136,11 @@ pub struct Report {
     pub submitted_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_set: Option<RuleSetInfo>,
+    /// How the attachments were read: the OCR passes, the Tesseract version
+    /// and a digest of each language model (`summary.json`'s `run.reading`).
+    /// Absent when no attachment was read (a `documents.json` override).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
     pub findings: Vec<Finding>,
     #[serde(default)]
     pub documents: Vec<ReadDocument>,

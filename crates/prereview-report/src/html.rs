@@ -131,6 +131,13 @@ pub fn render_html_with_stats(
             html_escape(&rs.effective_on)
         );
     }
+    if let Some(r) = &report.reading {
+        let _ = write!(
+            meta,
+            " · 识别方式 read with <span class=\"mono\">{}</span>",
+            html_escape(r)
+        );
+    }
     let _ = writeln!(h, "<p class=\"meta\">{meta}</p>");
     let _ = writeln!(
         h,

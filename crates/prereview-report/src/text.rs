@@ -29,6 +29,9 @@ pub fn render_text(report: &Report, opts: &RenderOptions) -> String {
     if let Some(rs) = &report.rule_set {
         let _ = write!(meta, ", rules {} as of {}", rs.version, rs.effective_on);
     }
+    if let Some(r) = &report.reading {
+        let _ = write!(meta, "\n  read with {r}");
+    }
     let _ = writeln!(out, "{meta}");
 
     if !report.errors.is_empty() {

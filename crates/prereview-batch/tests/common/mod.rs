@@ -172,6 +172,7 @@ impl Reviewer for FakeReviewer {
             verdict: verdict_of(&findings, false),
             submitted_at: sub["submitted_at"].as_str().map(String::from),
             rule_set: None,
+            reading: None,
             findings,
             documents: vec![ReadDocument {
                 file: "id_card.png".into(),
