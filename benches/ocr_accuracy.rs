@@ -6,14 +6,16 @@
 //! ```text
 //! cargo bench -p prereview-benches --bench ocr_accuracy -- [--dir DIR] [--per-kind N] [--seed S]
 //!     [--variants] [--psm N] [--fallback-psm N] [--reread off|doubtful|all] [--no-bands]
-//!     [--second-look off|missing|doubtful] [--only KIND] [--show-wrong] [--show-untrusted]
+//!     [--second-look off|missing|doubtful] [--only KIND] [--show-wrong] [--show-untrusted] [--causes]
 //! ```
 //! Without `--dir` (or with an empty or missing one, which is then filled and
 //! kept, so that runs compare on the same documents), generates `--per-kind`
 //! documents of every kind at every quality with `prereview-docgen`. `--variants`
 //! repeats the run for each preprocessing variant (the table in the crate's
 //! report). Targets: ≥ 99 % clean, ≥ 95 % mild, ≥ 85 % heavy, and fewer than
-//! 1 in 200 fields wrong above the threshold.
+//! 1 in 200 fields wrong above the threshold. Documents whose truth says
+//! `"illegible": true` (a submission's deliberately unreadable attachment)
+//! are counted apart, as `illegible`.
 
 use prereview_model::document::{DocumentSpec, FieldType};
 use prereview_ocr::{
@@ -109,9 +111,17 @@ fn load_set(dir: &Path) -> Vec<Doc> {
                 .as_object()
                 .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default();
+            // A scan the generator made illegible (60 dpi, washed out:
+            // nobody can read it) is its own row, not part of `heavy`: the
+            // right outcome there is every field unread, never one trusted.
+            let quality = if v["illegible"].as_bool() == Some(true) {
+                "illegible"
+            } else {
+                q
+            };
             out.push(Doc {
                 path: f.with_file_name(file),
-                quality: q.to_string(),
+                quality: quality.to_string(),
                 kind: v["kind"].as_str().unwrap_or_default().to_string(),
                 fields,
             });
@@ -120,8 +130,104 @@ fn load_set(dir: &Path) -> Vec<Doc> {
     out
 }
 
+/// Why a field is not exact (`--causes`), from the value read against the truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cause {
+    OneCharacter,
+    SeveralCharacters,
+    ModelLacks,
+    LongText,
+    LabelNotRead,
+    OtherText,
+    CutShort,
+    NotParsed,
+}
+
+impl Cause {
+    fn label(self) -> &'static str {
+        match self {
+            Cause::OneCharacter => "one character misread",
+            Cause::SeveralCharacters => "two or more characters misread",
+            Cause::ModelLacks => "a character the model cannot output",
+            Cause::LongText => "经营范围 (long text) not exact",
+            Cause::LabelNotRead => "label not read, so the value not found",
+            Cause::OtherText => "another text taken",
+            Cause::CutShort => "value cut short",
+            Cause::NotParsed => "value found but not parseable",
+        }
+    }
+
+    /// `got`: the value read (`None`: unread, with `reason`).
+    fn of(
+        field: &str,
+        got: Option<&Value>,
+        want: &Value,
+        reason: &str,
+        charset: Option<&prereview_ocr::charset::ModelCharset>,
+    ) -> Cause {
+        let key = |v: &Value| -> Vec<char> {
+            let s = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            prereview_validators::text::normalize(&s)
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect()
+        };
+        let w = key(want);
+        let ws: String = w.iter().collect();
+        if charset.is_some_and(|c| !c.unreadable_in(&ws).is_empty()) {
+            return Cause::ModelLacks;
+        }
+        let Some(got) = got else {
+            return if reason.contains("label not found") {
+                Cause::LabelNotRead
+            } else {
+                Cause::NotParsed
+            };
+        };
+        let gc = key(got);
+        let g: String = gc.iter().collect();
+        if !g.is_empty() && g.len() < ws.len() && ws.contains(&g) {
+            return Cause::CutShort;
+        }
+        // Less than half the truth's characters, in order: read from elsewhere.
+        if common_subsequence(&gc, &w) * 2 < w.len() {
+            return Cause::OtherText;
+        }
+        if field == "business_scope" {
+            return Cause::LongText;
+        }
+        if strsim::levenshtein(&g, &ws) == 1 {
+            Cause::OneCharacter
+        } else {
+            Cause::SeveralCharacters
+        }
+    }
+}
+
+/// The length of the longest common subsequence of `a` and `b`.
+fn common_subsequence(a: &[char], b: &[char]) -> usize {
+    let mut prev = vec![0; b.len() + 1];
+    for &x in a {
+        let mut cur = vec![0; b.len() + 1];
+        for (j, &y) in b.iter().enumerate() {
+            cur[j + 1] = if x == y {
+                prev[j] + 1
+            } else {
+                prev[j + 1].max(cur[j])
+            };
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 struct Run {
     by: BTreeMap<(String, String), Tally>,
+    /// Fields not exact, by quality and cause.
+    causes: BTreeMap<(String, Cause), usize>,
     secs: f64,
     wrong: Vec<String>,
     /// Right values below the trust threshold (what keeps correct
@@ -167,10 +273,15 @@ impl Trust {
 
 fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
     let trust = Trust::from_rules();
+    let charset = prereview_ocr::charset::ModelCharset::load(
+        &settings.engine.languages,
+        settings.engine.tessdata.as_deref(),
+    );
     let reader = Reader::new(settings).expect("reader");
     let by = Mutex::new(BTreeMap::<(String, String), Tally>::new());
     let wrong = Mutex::new(Vec::new());
     let untrusted = Mutex::new(Vec::new());
+    let causes = Mutex::new(BTreeMap::<(String, Cause), usize>::new());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let start = Instant::now();
     std::thread::scope(|s| {
@@ -193,7 +304,7 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
                     let conf = rf.map_or(0.0, |r| r.confidence);
                     let trusted = v.is_some() && conf >= trust.of(f.ty);
                     t.trusted += trusted as usize;
-                    match v {
+                    match v.clone() {
                         None => t.null += 1,
                         Some(v) if same(f.ty, &v, want) => {
                             t.correct += 1;
@@ -224,6 +335,16 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
                             ));
                         }
                     }
+                    let exact = v.as_ref().is_some_and(|v| same(f.ty, v, want));
+                    if !exact {
+                        let reason = rf.and_then(|r| r.reason.as_deref()).unwrap_or_default();
+                        let cause = Cause::of(&f.name, v.as_ref(), want, reason, charset.as_ref());
+                        *causes
+                            .lock()
+                            .unwrap()
+                            .entry((d.quality.clone(), cause))
+                            .or_default() += 1;
+                    }
                     if rf.is_none_or(|r| r.value.is_none()) {
                         wrong.lock().unwrap().push(format!(
                             "{} {}: null ({}) want {}",
@@ -244,6 +365,7 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
     });
     Run {
         by: by.into_inner().unwrap(),
+        causes: causes.into_inner().unwrap(),
         secs: start.elapsed().as_secs_f64(),
         wrong: wrong.into_inner().unwrap(),
         untrusted: untrusted.into_inner().unwrap(),
@@ -255,6 +377,48 @@ fn pct(a: usize, b: usize) -> String {
         "-".into()
     } else {
         format!("{:.1}%", 100.0 * a as f64 / b as f64)
+    }
+}
+
+/// The fields not exact, by cause (rows) and quality (columns).
+fn print_causes(run: &Run) {
+    let rank = |q: &str| {
+        ["clean", "mild", "heavy", "illegible"]
+            .iter()
+            .position(|r| *r == q)
+    };
+    let mut qualities: Vec<&String> = run
+        .by
+        .keys()
+        .map(|(_, q)| q)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    qualities.sort_by_key(|q| rank(q));
+    let mut causes: Vec<Cause> = run.causes.keys().map(|(_, c)| *c).collect();
+    causes.sort();
+    causes.dedup();
+    println!(
+        "\n| cause | {} |",
+        qualities
+            .iter()
+            .map(|q| q.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    println!("|---|{}", "---|".repeat(qualities.len()));
+    for c in causes {
+        let cells: Vec<String> = qualities
+            .iter()
+            .map(|q| {
+                run.causes
+                    .get(&((*q).clone(), c))
+                    .copied()
+                    .unwrap_or(0)
+                    .to_string()
+            })
+            .collect();
+        println!("| {} | {} |", c.label(), cells.join(" | "));
     }
 }
 
@@ -405,6 +569,9 @@ fn main() {
             for w in &r.wrong {
                 println!("  {w}");
             }
+        }
+        if flag("--causes") {
+            print_causes(&r);
         }
         if flag("--show-untrusted") {
             for w in &r.untrusted {
