@@ -102,6 +102,14 @@ pub struct FieldSpec {
     /// says is confirmed; any other reading is left as it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub implied_by: Option<ImpliedBy>,
+    /// When the label is not read (faint on a poor scan), the value may be
+    /// taken from the one text on the pages that the field's grammar reads
+    /// whole: a date, or a validity range for a range part. Several such
+    /// texts read differently: none is taken. Date fields only, and only
+    /// where the document prints one such text (an ID card's 出生 and
+    /// 有效期限, not a certificate's two dates).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unlabelled: bool,
 }
 
 /// Where a field's value is also written: a part of another field

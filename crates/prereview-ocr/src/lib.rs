@@ -28,6 +28,8 @@
 //!    doubt a name holding characters the model cannot output
 //!    ([`charset::ModelCharset`]); they are never copied into a value. A
 //!    document's own ID number confirms its 出生 and 性别 (`implied_by`).
+//!    Identifiers and the dates declared `unlabelled` are found by their
+//!    check character or their format when the label cannot be read.
 //!
 //! ```no_run
 //! use prereview_ocr::{Reader, Settings, Hints};

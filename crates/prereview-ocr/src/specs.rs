@@ -201,6 +201,16 @@ fn check(file: &str, text: &str, spec: &DocumentSpec) -> Result<(), SpecError> {
                 ));
             }
         }
+        if f.unlabelled && f.ty != FieldType::Date {
+            return Err(err(
+                "unlabelled",
+                "true",
+                format!(
+                    "field `{}`: `unlabelled` is only for date fields (their grammar tells the value without a label)",
+                    f.name
+                ),
+            ));
+        }
         if f.range_part.is_some() && f.ty != FieldType::Date {
             return Err(err(
                 "name",
@@ -424,6 +434,19 @@ mod tests {
         let dup = "kind = \"x\"\ntitle = \"X\"\nfields = []\n";
         let e = parse_all([("a/x.toml", dup), ("b/x.toml", dup)]).unwrap_err();
         assert!(e.message.contains("already declared in a/x.toml"), "{e}");
+    }
+
+    #[test]
+    fn unlabelled_is_only_for_dates() {
+        let kind = |ty: &str| {
+            format!(
+                "kind = \"x\"\ntitle = \"X\"\n\n[[fields]]\nname = \"a\"\ntitle = \"A\"\ntype = \"{ty}\"\nlabels = [\"A\"]\nunlabelled = true\n"
+            )
+        };
+        assert!(parse_str("x.toml", &kind("date")).is_ok());
+        let e = parse_str("x.toml", &kind("text")).unwrap_err();
+        assert_eq!((e.line, e.column), (9, 1), "{e}");
+        assert!(e.message.contains("only for date fields"), "{e}");
     }
 
     #[test]

@@ -566,3 +566,70 @@ fn identifiers_found_without_their_label_are_confirmed_only_as_printed() {
     }
     assert!(tried > 0, "no identifier found without its label");
 }
+
+/// A date field declared `unlabelled` (an ID card's 出生 and 有效期限) is
+/// found by its format when its label is garbled: the same value, lower
+/// confidence, a note saying how. A second, different date of the same
+/// shape on the page leaves it unread.
+#[test]
+fn dates_are_found_without_their_label_only_when_unique() {
+    let mut tried = 0;
+    for case in cases() {
+        let spec = spec(&case.kind);
+        let labelled = extract(&case.pages, &spec, &Hints::new());
+        for field in spec.fields.iter().filter(|f| f.unlabelled) {
+            let Some(want) = case.truth.get(&field.name) else {
+                continue;
+            };
+            let lf = &labelled.fields[&field.name];
+            if lf.value.as_ref() != Some(want) {
+                continue; // the recorded reading itself missed it
+            }
+            tried += 1;
+            // Garble the words of the field's labels (not the value's 年月日).
+            let label_chars: String = field.labels.concat();
+            let mut pages = case.pages.clone();
+            for p in &mut pages {
+                for w in &mut p.words {
+                    let label_word = w.text.chars().all(|c| label_chars.contains(c))
+                        && !w.text.chars().any(|c| "年月日".contains(c));
+                    if label_word {
+                        w.text = "口".into();
+                    }
+                }
+            }
+            let d = extract(&pages, &spec, &Hints::new());
+            let f = &d.fields[&field.name];
+            assert_eq!(f.value.as_ref(), Some(want), "{} {}", case.name, field.name);
+            assert!(
+                f.reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("日期格式") || r.contains("公民身份号码")),
+                "{} {}: {:?}",
+                case.name,
+                field.name,
+                f.reason
+            );
+            assert!(f.bbox.is_some());
+            // Another text of the same shape, another date: no guess.
+            let mut two = pages.clone();
+            let mut extra = two[0].words[0].clone();
+            extra.text = if field.range_part.is_some() {
+                "2001.01.01-2011.01.01".into()
+            } else {
+                "1990年1月1日".into()
+            };
+            extra.bbox[1] += 2000;
+            two[0].words.push(extra);
+            let d = extract(&two, &spec, &Hints::new());
+            assert!(
+                d.fields[&field.name].value.is_none(),
+                "{} {}: {:?}",
+                case.name,
+                field.name,
+                d.fields[&field.name]
+            );
+        }
+    }
+    assert!(tried >= 2, "recorded dates declared unlabelled: {tried}");
+}

@@ -99,6 +99,11 @@ pub fn extract_with_regions(
                 rf = found;
             }
         }
+        if rf.value.is_none() && rf.bbox.is_none() && field.unlabelled {
+            if let Some(found) = find_by_grammar(&pls, field, hint) {
+                rf = found;
+            }
+        }
         if let Some(r) = region {
             regions.insert(field.name.clone(), r);
         }
@@ -511,53 +516,122 @@ fn self_checking(field: &FieldSpec, spec: &DocumentSpec) -> bool {
 /// is lowered (no label vouches for it) and the note says how it was found.
 fn find_unlabelled(pls: &[PageLines], field: &FieldSpec, hint: Option<&str>) -> Option<ReadField> {
     let mut found: Vec<(serde_json::Value, ReadField)> = Vec::new();
-    for pl in pls {
-        for (li, line) in pl.lines.iter().enumerate() {
-            let chars = &line.chars;
-            let mut i = 0;
-            while i < chars.len() {
-                if !chars[i].c.is_ascii_alphanumeric() {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                while i < chars.len() && chars[i].c.is_ascii_alphanumeric() {
-                    i += 1;
-                }
-                for a in start..i.saturating_sub(17) {
-                    let span = Span {
-                        parts: vec![(li, a, a + 18)],
-                    };
-                    let text = span_text(&pl.lines, &span);
-                    let Ok(p) = values::parse(field, &text, hint) else {
-                        continue;
-                    };
-                    if p.value.is_null() || found.iter().any(|(v, _)| *v == p.value) {
-                        continue;
-                    }
-                    let conf = span_confidence(pl, &span) * p.factor * 0.9;
-                    let rf = ReadField {
-                        value: Some(p.value.clone()),
-                        confidence: round3(conf.clamp(0.0, 1.0)),
-                        page: None,
-                        bbox: None,
-                        // A correction made while parsing stays in the note:
-                        // only a number read as printed may be confirmed.
-                        reason: Some(match &p.note {
-                            None => unlabelled_note(field),
-                            Some(n) => format!("{}；{n}", unlabelled_note(field)),
-                        }),
-                        raw: Some(span_raw(pl, &span)),
-                    };
-                    found.push((p.value, with_location(rf, pl, &span)));
-                }
+    for (pl, li, start, i) in runs(pls, |c| c.is_ascii_alphanumeric()) {
+        for a in start..i.saturating_sub(17) {
+            let span = Span {
+                parts: vec![(li, a, a + 18)],
+            };
+            let text = span_text(&pl.lines, &span);
+            let Ok(p) = values::parse(field, &text, hint) else {
+                continue;
+            };
+            if p.value.is_null() || found.iter().any(|(v, _)| *v == p.value) {
+                continue;
             }
+            let conf = span_confidence(pl, &span) * p.factor * 0.9;
+            let rf = ReadField {
+                value: Some(p.value.clone()),
+                confidence: round3(conf.clamp(0.0, 1.0)),
+                page: None,
+                bbox: None,
+                // A correction made while parsing stays in the note:
+                // only a number read as printed may be confirmed.
+                reason: Some(match &p.note {
+                    None => unlabelled_note(field),
+                    Some(n) => format!("{}；{n}", unlabelled_note(field)),
+                }),
+                raw: Some(span_raw(pl, &span)),
+            };
+            found.push((p.value, with_location(rf, pl, &span)));
         }
     }
     match found.len() {
         1 => found.pop().map(|(_, rf)| rf),
         _ => None,
     }
+}
+
+/// A date field whose label was not found ([`FieldSpec::unlabelled`]), read
+/// from the one run of date characters on the pages (digits, 年月日, `.-/`,
+/// and for a range 至 and 长期) that the field's grammar reads whole; `None`
+/// when none does or several read differently. The confidence is lowered
+/// and the note says how it was found.
+fn find_by_grammar(pls: &[PageLines], field: &FieldSpec, hint: Option<&str>) -> Option<ReadField> {
+    let dateish = |c: char| c.is_ascii_digit() || "年月日.-/—~至长期".contains(c);
+    let mut found: Vec<(serde_json::Value, ReadField)> = Vec::new();
+    for (pl, li, start, i) in runs(pls, dateish) {
+        let chars = &pl.lines[li].chars;
+        let digits = chars[start..i]
+            .iter()
+            .filter(|c| c.c.is_ascii_digit())
+            .count();
+        if digits < 6 {
+            continue;
+        }
+        let span = Span {
+            parts: vec![(li, start, i)],
+        };
+        let text = span_text(&pl.lines, &span);
+        if !values::is_whole_date_text(field.range_part, &text) {
+            continue;
+        }
+        let Ok(p) = values::parse(field, &text, hint) else {
+            continue;
+        };
+        if p.value.is_null() {
+            continue;
+        }
+        if let Some((v, _)) = found.first() {
+            if *v != p.value {
+                return None; // two dates: which is this field's?
+            }
+            continue;
+        }
+        let note = format!(
+            "未找到“{}”标签，按日期格式识别 (no label found; recognised by its date format)",
+            field.title
+        );
+        let rf = ReadField {
+            value: Some(p.value.clone()),
+            confidence: round3((span_confidence(pl, &span) * p.factor * 0.9).clamp(0.0, 1.0)),
+            page: None,
+            bbox: None,
+            reason: Some(match &p.note {
+                None => note,
+                Some(n) => format!("{note}；{n}"),
+            }),
+            raw: Some(span_raw(pl, &span)),
+        };
+        found.push((p.value, with_location(rf, pl, &span)));
+    }
+    found.pop().map(|(_, rf)| rf)
+}
+
+/// Every maximal run of characters `keep` accepts, on every line of every
+/// page: (page, line index, start, end) in the line's characters.
+fn runs<'a>(
+    pls: &'a [PageLines<'a>],
+    keep: impl Fn(char) -> bool,
+) -> Vec<(&'a PageLines<'a>, usize, usize, usize)> {
+    let mut out = Vec::new();
+    for pl in pls {
+        for (li, line) in pl.lines.iter().enumerate() {
+            let chars = &line.chars;
+            let mut i = 0;
+            while i < chars.len() {
+                if !keep(chars[i].c) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < chars.len() && keep(chars[i].c) {
+                    i += 1;
+                }
+                out.push((pl, li, start, i));
+            }
+        }
+    }
+    out
 }
 
 /// The note of an identifier found without its label, as read.

@@ -508,6 +508,23 @@ fn date_before(s: &str) -> bool {
     find_dates(s).iter().any(|(d, _)| d != "长期")
 }
 
+/// Whether `t` is, whole, what a date field reads: one date for a plain
+/// date, a start date and an end (a date or 长期) for a range part, written
+/// with date separators (a run of bare digits, such as an ID number, holds
+/// a birth date but is not one). For dates found without their label, where
+/// only the shape of the text vouches for which field it is.
+pub fn is_whole_date_text(part: Option<RangePart>, t: &str) -> bool {
+    if !t.chars().any(|c| "年月日.-/".contains(c)) {
+        return false;
+    }
+    let dates = find_dates(t);
+    let starts_with_date = dates.first().is_some_and(|(d, _)| d != "长期");
+    match part {
+        None => dates.len() == 1 && starts_with_date,
+        Some(_) => dates.len() == 2 && starts_with_date,
+    }
+}
+
 fn parse_date_field(part: Option<RangePart>, t: &str) -> Result<Parsed, Failure> {
     let dates = find_dates(t);
     // With one readable date in a range, which end it is depends on where it
@@ -873,6 +890,7 @@ mod tests {
             ends: vec![],
             lexicon: None,
             implied_by: None,
+            unlabelled: false,
         }
     }
 
