@@ -206,13 +206,33 @@ pub fn find_label(lines: &[Line], label: &[char]) -> Vec<Hit> {
                 start == 0 || line.chars[start].gap_before || is_separator(line.chars[start - 1].c)
             };
             // A long label whose last character OCR dropped (经营范 + the
-            // value): the first n−1 exactly, where a label stands.
-            let truncated = n >= 4
+            // value) or misread (发证日内 | 2025…): the first n−1 exactly,
+            // where a label stands, and the value apart from it (a gap or a
+            // colon) after those n−1 or after one more character. Without
+            // that it is a sentence running on: 乙方承租该房屋 is not
+            // 乙方（承租方） + 该房屋.
+            let apart_after = |last: usize| {
+                line.chars
+                    .get(last + 1)
+                    .is_none_or(|c| c.gap_before || is_separator(c.c))
+            };
+            let prefix = n >= 4
                 && !(errors <= allowed && (errors == 0 || edges))
                 && line.key[k..k + n - 1] == label[..n - 1]
                 && label_like_at(line.key_pos[k]);
-            if errors <= allowed && (errors == 0 || edges) || truncated {
-                let (matched, errors) = if truncated { (n - 1, 1) } else { (n, errors) };
+            let dropped = prefix && apart_after(line.key_pos[k + n - 2]);
+            let misread_last = prefix
+                && !dropped
+                && k + n <= line.key.len()
+                && apart_after(line.key_pos[k + n - 1]);
+            if errors <= allowed && (errors == 0 || edges) || dropped || misread_last {
+                let (matched, errors) = if dropped {
+                    (n - 1, 1)
+                } else if misread_last {
+                    (n, 1)
+                } else {
+                    (n, errors)
+                };
                 let start = line.key_pos[k];
                 let end = line.key_pos[k + matched - 1] + 1;
                 out.push(Hit {
@@ -277,5 +297,30 @@ mod tests {
             key_of("出租方（甲方）："),
             "出租方甲方".chars().collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_label_missing_its_last_character_only_where_the_value_stands_apart() {
+        let page = |words: Vec<Word>| PageWords {
+            page: 1,
+            width: 2000,
+            height: 400,
+            transform: PageTransform::identity(2000, 400),
+            words,
+        };
+        // 经营范 (围 dropped), a gap, then the value: a label.
+        let lines = build_lines(&page(vec![
+            word("经营范", 40, 50),
+            word("许可项目", 400, 50),
+        ]));
+        let h = find_label(&lines, &key_of("经营范围"));
+        assert_eq!((h.len(), h[0].end), (1, 3));
+        // Its last character misread, then a separator: a label of 4.
+        let lines = build_lines(&page(vec![word("发证日内|2025年3月13日", 40, 50)]));
+        let h = find_label(&lines, &key_of("发证日期"));
+        assert_eq!((h.len(), h[0].end), (1, 4));
+        // A sentence that starts like the label: not a label.
+        let lines = build_lines(&page(vec![word("乙方承租该房屋用于商业经营", 40, 50)]));
+        assert!(find_label(&lines, &key_of("乙方（承租方）")).is_empty());
     }
 }
