@@ -82,8 +82,9 @@ pub enum EngineError {
     Init(String),
     #[error("OCR 识别失败 (OCR failed: {0})")]
     Recognize(String),
-    #[error("单页识别超时（超过 {0} 秒） (page took longer than {0} s to read)")]
-    Timeout(u64),
+    // f64 prints a limit as people write it: 60, 0.5, 0.02.
+    #[error("单页识别超时（超过 {} 秒） (page took longer than {} s to read)", .0.as_secs_f64(), .0.as_secs_f64())]
+    Timeout(Duration),
     #[error("OCR 工作线程已停止 (OCR worker stopped)")]
     Stopped,
 }
@@ -147,7 +148,7 @@ impl Engine {
         match t.recognize(deadline.map(|(at, _)| at)) {
             Ok(()) => Ok(t),
             Err(Stopped::Deadline) => Err(EngineError::Timeout(
-                deadline.map_or(0, |(_, limit)| limit.as_secs()),
+                deadline.map_or(Duration::ZERO, |(_, limit)| limit),
             )),
             Err(Stopped::Failed) => Err(EngineError::Recognize("Tesseract failed".into())),
         }
@@ -520,7 +521,7 @@ impl Pool {
                 if replace {
                     self.spawn_worker();
                 }
-                Err(EngineError::Timeout(self.page_timeout.as_secs()))
+                Err(EngineError::Timeout(self.page_timeout))
             }
             Err(RecvTimeoutError::Disconnected) => Err(EngineError::Stopped),
         }

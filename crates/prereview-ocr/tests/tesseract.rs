@@ -195,6 +195,7 @@ fn a_time_limit_stops_tesseract_and_keeps_the_engine() {
     engine.start_clock(Some(Duration::from_millis(20)));
     let e = engine.recognize(&prepared, 3).unwrap_err();
     assert!(matches!(e, EngineError::Timeout(_)), "{e}");
+    assert!(e.to_string().contains("超过 0.02 秒"), "{e}");
     engine.start_clock(None);
     let words = engine.recognize(&prepared, 3).unwrap();
     let text: String = words.iter().map(|w| w.text.as_str()).collect();
