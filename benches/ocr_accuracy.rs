@@ -46,6 +46,15 @@ impl Tally {
     }
 }
 
+/// A text as compared: normalised, letters and digits only (punctuation
+/// variants such as ，/, and ；/; are not reading errors a rule sees).
+fn text_key(s: &str) -> String {
+    prereview_validators::text::normalize(s)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
 fn same(ty: FieldType, got: &Value, want: &Value) -> bool {
     use prereview_validators::text::normalize;
     match (got, want) {
@@ -65,14 +74,7 @@ fn same(ty: FieldType, got: &Value, want: &Value) -> bool {
                 }
             }
             if ty == FieldType::Text {
-                // Punctuation variants (，/, ；/;) are not reading errors a rule sees.
-                let k = |s: &str| -> String {
-                    normalize(s)
-                        .chars()
-                        .filter(|c| c.is_alphanumeric())
-                        .collect()
-                };
-                k(a) == k(b)
+                text_key(a) == text_key(b)
             } else {
                 normalize(a) == normalize(b)
             }
@@ -166,14 +168,12 @@ impl Cause {
         charset: Option<&prereview_ocr::charset::ModelCharset>,
     ) -> Cause {
         let key = |v: &Value| -> Vec<char> {
-            let s = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            prereview_validators::text::normalize(&s)
-                .chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect()
+            match v {
+                Value::String(s) => text_key(s),
+                other => text_key(&other.to_string()),
+            }
+            .chars()
+            .collect()
         };
         let w = key(want);
         let ws: String = w.iter().collect();
@@ -304,9 +304,10 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
                     let conf = rf.map_or(0.0, |r| r.confidence);
                     let trusted = v.is_some() && conf >= trust.of(f.ty);
                     t.trusted += trusted as usize;
-                    match v.clone() {
+                    let exact = v.as_ref().is_some_and(|v| same(f.ty, v, want));
+                    match &v {
                         None => t.null += 1,
-                        Some(v) if same(f.ty, &v, want) => {
+                        Some(v) if exact => {
                             t.correct += 1;
                             if !trusted {
                                 untrusted.lock().unwrap().push(format!(
@@ -335,7 +336,6 @@ fn run(docs: &[Doc], specs: &[DocumentSpec], settings: Settings) -> Run {
                             ));
                         }
                     }
-                    let exact = v.as_ref().is_some_and(|v| same(f.ty, v, want));
                     if !exact {
                         let reason = rf.and_then(|r| r.reason.as_deref()).unwrap_or_default();
                         let cause = Cause::of(&f.name, v.as_ref(), want, reason, charset.as_ref());

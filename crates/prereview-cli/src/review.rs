@@ -221,15 +221,8 @@ impl Pipeline {
                 error,
             })?;
         let started = Instant::now();
-        let documents = self.read_documents(&sub);
+        let (documents, read_here) = self.read_documents(&sub);
         Timings::add(&self.timings.read, started);
-        // Read here (or served from a cache keyed by the same reading), unless
-        // documents.json gave the documents.
-        let read_here = sub.documents_override.is_none()
-            && sub
-                .attachments
-                .iter()
-                .any(|a| a.path.is_ok() && self.engine.rule_set().document_kind(&a.kind).is_some());
         let started = Instant::now();
         let input = SubmissionInput {
             id: sub.id.clone(),
@@ -259,10 +252,13 @@ impl Pipeline {
         Ok(report)
     }
 
-    fn read_documents(&self, sub: &Submission) -> Vec<DocumentInput> {
+    /// The submission's documents, and whether any was read from its scan
+    /// here (or served from a cache keyed by the same reading) rather than
+    /// given by `documents.json`.
+    fn read_documents(&self, sub: &Submission) -> (Vec<DocumentInput>, bool) {
         let rs = self.engine.rule_set();
         if let Some(docs) = &sub.documents_override {
-            return docs
+            let given = docs
                 .iter()
                 .map(|d| DocumentInput {
                     document: d.clone(),
@@ -273,8 +269,11 @@ impl Pipeline {
                         .and_then(|a| a.subject.clone()),
                 })
                 .collect();
+            return (given, false);
         }
-        sub.attachments
+        let mut read = false;
+        let documents = sub
+            .attachments
             .iter()
             .map(|a| {
                 let document = match (rs.document_kind(&a.kind), &a.path) {
@@ -289,6 +288,7 @@ impl Pipeline {
                         prereview_ocr::unreadable(a.file.clone(), &rs.documents[k], why.clone())
                     }
                     (Some(k), Ok(path)) => {
+                        read = true;
                         let hints = match a.subject.as_deref() {
                             Some(s) => subject_hints(&sub.form, s),
                             None => form_identifiers(&sub.form, &rs.documents[k]),
@@ -303,7 +303,8 @@ impl Pipeline {
                     subject: a.subject.clone(),
                 }
             })
-            .collect()
+            .collect();
+        (documents, read)
     }
 }
 

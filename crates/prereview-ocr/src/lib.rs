@@ -64,10 +64,10 @@
 //! **Measured**: see `docs/ocr.md` (accuracy per quality and per
 //! preprocessing variant, speed against the `tesseract` CLI, memory). In
 //! short, on 84 generated documents (480 fields): 94.4 % clean, 93.8 % mild,
-//! 73.8 % heavy exact (targets 99 / 95 / 85 % not met; 3 % of the fields hold
+//! 75.6 % heavy exact (targets 99 / 95 / 85 % not met; 3 % of the fields hold
 //! characters the `chi_sim` model cannot output); 0 wrong values in 480 at or
-//! above the rules' trust thresholds (242 trusted); 2 workers 3.0× the naive
-//! CLI, 105 % of 2 × one engine. Re-reading free text from a crop was measured to make
+//! above the rules' trust thresholds (245 trusted); 2 workers 3.15× the naive
+//! CLI, 101 % of 2 × one engine. Re-reading free text from a crop was measured to make
 //! things worse (the crop's character confidences are high on wrong
 //! characters and the engine repeats its mistakes), so [`Reader`] re-reads
 //! only values the grammar can check ([`reader::rereadable`]).

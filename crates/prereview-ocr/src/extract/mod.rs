@@ -94,13 +94,17 @@ pub fn extract_with_regions(
     for (fi, field) in spec.fields.iter().enumerate() {
         let hint = hints.get(&field.name).map(String::as_str);
         let (mut rf, region) = read_field(&pls, fi, field, hint);
-        if rf.value.is_none() && rf.bbox.is_none() && self_checking(field, spec) {
-            if let Some(found) = find_unlabelled(&pls, field, hint) {
-                rf = found;
-            }
-        }
-        if rf.value.is_none() && rf.bbox.is_none() && field.unlabelled {
-            if let Some(found) = find_by_grammar(&pls, field, hint) {
+        // No label found: a value that tells itself by its check character
+        // or its format may still be on the page.
+        if rf.value.is_none() && rf.bbox.is_none() {
+            let found = if self_checking(field, spec) {
+                find_unlabelled(&pls, field, hint)
+            } else if field.unlabelled {
+                find_by_grammar(&pls, field, hint)
+            } else {
+                None
+            };
+            if let Some(found) = found {
                 rf = found;
             }
         }
@@ -528,21 +532,11 @@ fn find_unlabelled(pls: &[PageLines], field: &FieldSpec, hint: Option<&str>) -> 
             if p.value.is_null() || found.iter().any(|(v, _)| *v == p.value) {
                 continue;
             }
-            let conf = span_confidence(pl, &span) * p.factor * 0.9;
-            let rf = ReadField {
-                value: Some(p.value.clone()),
-                confidence: round3(conf.clamp(0.0, 1.0)),
-                page: None,
-                bbox: None,
-                // A correction made while parsing stays in the note:
-                // only a number read as printed may be confirmed.
-                reason: Some(match &p.note {
-                    None => unlabelled_note(field),
-                    Some(n) => format!("{}；{n}", unlabelled_note(field)),
-                }),
-                raw: Some(span_raw(pl, &span)),
-            };
-            found.push((p.value, with_location(rf, pl, &span)));
+            let value = p.value.clone();
+            found.push((
+                value,
+                found_without_label(pl, &span, p, unlabelled_note(field)),
+            ));
         }
     }
     match found.len() {
@@ -558,7 +552,7 @@ fn find_unlabelled(pls: &[PageLines], field: &FieldSpec, hint: Option<&str>) -> 
 /// and the note says how it was found.
 fn find_by_grammar(pls: &[PageLines], field: &FieldSpec, hint: Option<&str>) -> Option<ReadField> {
     let dateish = |c: char| c.is_ascii_digit() || "年月日.-/—~至长期".contains(c);
-    let mut found: Vec<(serde_json::Value, ReadField)> = Vec::new();
+    let mut found: Option<ReadField> = None;
     for (pl, li, start, i) in runs(pls, dateish) {
         let chars = &pl.lines[li].chars;
         let digits = chars[start..i]
@@ -575,36 +569,46 @@ fn find_by_grammar(pls: &[PageLines], field: &FieldSpec, hint: Option<&str>) -> 
         if !values::is_whole_date_text(field.range_part, &text) {
             continue;
         }
-        let Ok(p) = values::parse(field, &text, hint) else {
+        let Some(p) = values::parse(field, &text, hint)
+            .ok()
+            .filter(|p| !p.value.is_null())
+        else {
             continue;
         };
-        if p.value.is_null() {
-            continue;
-        }
-        if let Some((v, _)) = found.first() {
-            if *v != p.value {
+        match &found {
+            Some(rf) if rf.value.as_ref() != Some(&p.value) => {
                 return None; // two dates: which is this field's?
             }
-            continue;
+            Some(_) => {}
+            None => {
+                let note = format!(
+                    "未找到“{}”标签，按日期格式识别 (no label found; recognised by its date format)",
+                    field.title
+                );
+                found = Some(found_without_label(pl, &span, p, note));
+            }
         }
-        let note = format!(
-            "未找到“{}”标签，按日期格式识别 (no label found; recognised by its date format)",
-            field.title
-        );
-        let rf = ReadField {
-            value: Some(p.value.clone()),
-            confidence: round3((span_confidence(pl, &span) * p.factor * 0.9).clamp(0.0, 1.0)),
-            page: None,
-            bbox: None,
-            reason: Some(match &p.note {
-                None => note,
-                Some(n) => format!("{note}；{n}"),
-            }),
-            raw: Some(span_raw(pl, &span)),
-        };
-        found.push((p.value, with_location(rf, pl, &span)));
     }
-    found.pop().map(|(_, rf)| rf)
+    found
+}
+
+/// A value read from `span` without its label: the confidence lowered (no
+/// label vouches for it), the note saying how it was found, and a
+/// correction made while parsing kept in the note (only a value read as
+/// printed may be confirmed later).
+fn found_without_label(pl: &PageLines, span: &Span, p: values::Parsed, how: String) -> ReadField {
+    let rf = ReadField {
+        value: Some(p.value),
+        confidence: round3((span_confidence(pl, span) * p.factor * 0.9).clamp(0.0, 1.0)),
+        page: None,
+        bbox: None,
+        reason: Some(match &p.note {
+            None => how,
+            Some(n) => format!("{how}；{n}"),
+        }),
+        raw: Some(span_raw(pl, span)),
+    };
+    with_location(rf, pl, span)
 }
 
 /// Every maximal run of characters `keep` accepts, on every line of every

@@ -209,9 +209,7 @@ fn parse_text(field: &FieldSpec, t: &str) -> Result<Parsed, Failure> {
 /// character or start with no known surname.
 fn unlike_a_name(t: &str) -> Option<String> {
     let chars: Vec<char> = t.chars().collect();
-    let han =
-        |c: &char| ('\u{4e00}'..='\u{9fff}').contains(c) || ('\u{3400}'..='\u{4dbf}').contains(c);
-    if chars.is_empty() || chars.len() > 4 || !chars.iter().all(han) {
+    if chars.is_empty() || chars.len() > 4 || !chars.iter().all(|&c| is_cjk(c)) {
         return None;
     }
     if chars.len() == 1 {
