@@ -42,6 +42,25 @@ fn html_snapshot_without_scans() {
 }
 
 #[test]
+fn both_headers_say_how_the_documents_were_read() {
+    let mut report = fixture_report();
+    let none = render_text(&report, &RenderOptions::default());
+    assert!(
+        !none.contains("read with"),
+        "no reading claimed without one"
+    );
+    report.reading = Some("second look Doubtful, tesseract 5.3.0|chi_sim <a5fc>".into());
+    let text = render_text(&report, &RenderOptions::default());
+    assert!(text.contains("read with second look Doubtful, tesseract 5.3.0|chi_sim <a5fc>"));
+    let html = render_html(&report, None, &RenderOptions::default());
+    assert!(html.contains("识别方式 read with"));
+    assert!(
+        html.contains("tesseract 5.3.0|chi_sim &lt;a5fc&gt;"),
+        "escaped in HTML"
+    );
+}
+
+#[test]
 fn masked_by_default_unmasked_on_request() {
     let report = fixture_report();
     for out in [
