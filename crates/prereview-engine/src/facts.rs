@@ -8,7 +8,7 @@ use crate::value::{DocSources, FieldSource, Origin, Record, Value, LONG_TERM};
 use chrono::NaiveDate;
 use prereview_dsl::ir::{Lit, RuleSet};
 use prereview_dsl::types::{RecordId, Type};
-use prereview_model::document::{FieldType, ReadDocument};
+use prereview_model::document::{shown_confidence, FieldType, ReadDocument};
 use std::sync::Arc;
 
 /// A document as handed to the engine: what was read, and whose it is.
@@ -312,9 +312,9 @@ fn document_record(
                                 // (two readings disagree, a character the
                                 // model cannot output).
                                 format!(
-                                    "{}识别置信度 {:.2} 低于 {:.2}{}",
+                                    "{}识别置信度 {} 低于 {:.2}{}",
                                     what(),
-                                    r.confidence,
+                                    shown_confidence(r.confidence),
                                     min,
                                     r.reason
                                         .as_deref()

@@ -207,6 +207,17 @@ pub struct Location {
     pub bbox: [u32; 4],
 }
 
+/// A confidence as shown to people: two decimals, rounded down, so that a
+/// value just under a threshold never shows as the threshold itself (0.895 is
+/// "0.89", not "0.90, below 0.90").
+pub fn shown_confidence(confidence: f32) -> String {
+    // The small rise keeps 0.29 (0.2899999… as f32) from showing as 0.28.
+    format!(
+        "{:.2}",
+        (f64::from(confidence) * 100.0 + 1e-4).floor() / 100.0
+    )
+}
+
 /// One field as read from a document.
 ///
 /// `value` is the canonical JSON form for the field's type: a string for text,
@@ -259,4 +270,20 @@ pub struct ReadDocument {
     /// Why the document as a whole could not be read (corrupt, too large, timed out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_confidence;
+
+    #[test]
+    fn a_confidence_just_under_a_threshold_never_shows_as_the_threshold() {
+        assert_eq!(shown_confidence(0.898), "0.89");
+        assert_eq!(shown_confidence(0.8999), "0.89");
+        assert_eq!(shown_confidence(0.9), "0.90");
+        assert_eq!(shown_confidence(0.29), "0.29");
+        assert_eq!(shown_confidence(0.07), "0.07");
+        assert_eq!(shown_confidence(1.0), "1.00");
+        assert_eq!(shown_confidence(0.0), "0.00");
+    }
 }

@@ -5,6 +5,7 @@ use crate::{
     display_value, outcome_counts, outcome_label, pages_read, procedure_label, severity_label,
     verdict_label, RenderOptions, OUTCOME_ORDER,
 };
+use prereview_model::document::shown_confidence;
 use prereview_model::report::{Evidence, EvidenceSource, Finding, Outcome, Report, Verdict};
 use std::fmt::Write;
 use std::path::Path;
@@ -278,10 +279,10 @@ fn write_evidence(
             };
             let _ = write!(
                 h,
-                "<div class=\"src\">扫描件 scan <span class=\"mono\">{}</span>{} · <span{low}>置信度 confidence {:.2}</span></div>",
+                "<div class=\"src\">扫描件 scan <span class=\"mono\">{}</span>{} · <span{low}>置信度 confidence {}</span></div>",
                 html_escape(&d.file),
                 d.page.map(|p| format!(" 第{p}页")).unwrap_or_default(),
-                d.confidence
+                shown_confidence(d.confidence)
             );
             match (d.bbox, scans) {
                 (Some(bbox), Some(scans)) => {
@@ -390,10 +391,10 @@ fn write_documents(h: &mut String, report: &Report, opts: &RenderOptions) {
                 let low = f.value.is_none() || f.confidence < LOW_CONFIDENCE;
                 let _ = writeln!(
                     h,
-                    "<tr{}><td class=\"mono\">{}</td><td>{value}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
+                    "<tr{}><td class=\"mono\">{}</td><td>{value}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     if low { " class=\"low\"" } else { "" },
                     html_escape(name),
-                    f.confidence,
+                    shown_confidence(f.confidence),
                     f.page.map(|p| p.to_string()).unwrap_or_default(),
                     f.reason
                         .as_deref()

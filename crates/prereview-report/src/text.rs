@@ -4,6 +4,7 @@ use crate::{
     display_value, outcome_label, procedure_label, severity_label, summary_line, verdict_label,
     RenderOptions,
 };
+use prereview_model::document::shown_confidence;
 use prereview_model::report::{Evidence, EvidenceSource, Finding, Outcome, Report};
 use std::fmt::Write;
 
@@ -115,7 +116,7 @@ fn evidence_line(e: &Evidence, opts: &RenderOptions) -> String {
             if let Some([x, y, w, h]) = d.bbox {
                 let _ = write!(line, " [{x},{y},{w},{h}]");
             }
-            let _ = write!(line, ", confidence {:.2})", d.confidence);
+            let _ = write!(line, ", confidence {})", shown_confidence(d.confidence));
         }
     }
     if let Some(note) = &e.note {
