@@ -60,6 +60,15 @@ pub trait Reviewer: Sync {
     fn reading(&self) -> Option<String> {
         None
     }
+
+    /// Whether `report`, left in the report folder by an earlier run, is what
+    /// this reviewer would write for `submission_dir` now: the same rules and the
+    /// same reading. A resumed run keeps a current report and judges the
+    /// submission again otherwise, so that a verdict made under other rules is
+    /// never handed on as this run's.
+    fn is_current(&self, _submission_dir: &Path, _report: &Report) -> bool {
+        true
+    }
 }
 
 /// Prefix of the entry in a report's `errors` that marks a submission the batch
@@ -249,6 +258,8 @@ enum Done {
         pages: u64,
         failed: bool,
         verdict: Verdict,
+        /// It replaced an earlier run's report that was not current.
+        outdated: bool,
     },
 }
 
@@ -267,9 +278,18 @@ fn process(
     };
     let json_path = report_path(out, &entry.key);
     let html_path = page_path(out, &entry.key);
-    let existing = summary::read_report(&json_path)
-        .filter(|r| !(retry_not_judged && r.errors.iter().any(|e| e.starts_with(NOT_JUDGED))));
-    if let Some(report) = existing {
+    let existing = summary::read_report(&json_path);
+    // A report the reviewer could not make is kept as it is (or retried on
+    // request); a judged one only while it is current.
+    let keep = existing.as_ref().is_some_and(|r| {
+        if r.errors.iter().any(|e| e.starts_with(NOT_JUDGED)) {
+            !retry_not_judged
+        } else {
+            reviewer.is_current(&entry.dir, r)
+        }
+    });
+    let outdated = existing.is_some() && !keep;
+    if let Some(report) = existing.filter(|_| keep) {
         if !html_path.is_file() {
             let (page, stats) = render_page(&report, Some(&entry.dir), opts);
             count(stats);
@@ -290,6 +310,7 @@ fn process(
         pages: prereview_report::pages_read(&report),
         failed,
         verdict: report.verdict,
+        outdated,
     })
 }
 
@@ -351,6 +372,7 @@ pub fn run(
     let drawn = Mutex::new(RenderStats::default());
     let reviewed = AtomicU64::new(0);
     let resumed = AtomicU64::new(0);
+    let outdated = AtomicU64::new(0);
     let failed = AtomicU64::new(0);
     let result = pool.install(|| {
         entries.par_iter().try_for_each(|entry| {
@@ -370,8 +392,12 @@ pub fn run(
                     pages,
                     failed: f,
                     verdict,
+                    outdated: o,
                 } => {
                     reviewed.fetch_add(1, Ordering::Relaxed);
+                    if o {
+                        outdated.fetch_add(1, Ordering::Relaxed);
+                    }
                     if f {
                         failed.fetch_add(1, Ordering::Relaxed);
                         progress.note(&format!(
@@ -402,6 +428,7 @@ pub fn run(
     let run = RunInfo {
         reviewed: reviewed.into_inner(),
         resumed: resumed.into_inner(),
+        outdated: outdated.into_inner(),
         failed_this_run: failed.into_inner(),
         jobs,
         shard: options.shard.map(|(k, n)| format!("{k}/{n}")),
@@ -449,6 +476,7 @@ pub fn merge_with(
                 wall = wall.max(s.wall_time_secs);
                 run.reviewed += s.run.reviewed;
                 run.resumed += s.run.resumed;
+                run.outdated += s.run.outdated;
                 run.failed_this_run += s.run.failed_this_run;
                 run.jobs = run.jobs.max(s.run.jobs);
                 run.work.add(&s.run.work);

@@ -49,6 +49,11 @@ pub struct RunInfo {
     pub reviewed: u64,
     /// Submissions whose complete report from an earlier run was kept.
     pub resumed: u64,
+    /// Of those judged by this run, how many replaced an earlier run's report
+    /// that was made with other rules or another reading
+    /// ([`crate::Reviewer::is_current`]).
+    #[serde(default)]
+    pub outdated: u64,
     /// Of those judged by this run, how many could not be judged.
     pub failed_this_run: u64,
     /// Worker threads.

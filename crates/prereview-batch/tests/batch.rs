@@ -245,6 +245,44 @@ fn resume_skips_complete_reports_and_redoes_the_rest() {
 }
 
 #[test]
+fn reports_made_under_other_rules_are_judged_again_on_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let out = tmp.path().join("out");
+    let mut specs = varied_specs(6);
+    specs[5].behaviour = "error";
+    make_batch(&input, &specs);
+    let old = FakeReviewer {
+        rules: "v1",
+        ..Default::default()
+    };
+    run(&old, &input, &opts(&out)).unwrap();
+
+    let new = FakeReviewer {
+        rules: "v2",
+        ..Default::default()
+    };
+    let s = run(&new, &input, &opts(&out)).unwrap();
+    // The five judged under v1 are judged again; the one not judged is kept
+    // (it is retried on request only).
+    assert_eq!(new.calls.load(Ordering::SeqCst), 5);
+    assert_eq!((s.run.reviewed, s.run.outdated, s.run.resumed), (5, 5, 1));
+    for spec in &specs[..5] {
+        let r = read_report(&out, &spec.id);
+        assert_eq!(r.rule_set.unwrap().version, "v2", "{}", spec.id);
+    }
+
+    // Now current: nothing judged again.
+    let same = FakeReviewer {
+        rules: "v2",
+        ..Default::default()
+    };
+    let s = run(&same, &input, &opts(&out)).unwrap();
+    assert_eq!(same.calls.load(Ordering::SeqCst), 0);
+    assert_eq!((s.run.reviewed, s.run.outdated, s.run.resumed), (0, 0, 6));
+}
+
+#[test]
 fn not_judged_submissions_are_kept_or_retried_on_request() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");

@@ -35,7 +35,8 @@ enum Command {
     /// Pre-reviews every submission under DIR in parallel and writes a report folder.
     Batch {
         dir: PathBuf,
-        /// The report folder (an earlier run's folder is resumed).
+        /// The report folder (an earlier run's folder is resumed; its reports made
+        /// under other rules or read another way are judged again).
         #[arg(long)]
         out: PathBuf,
         /// OCR cache folder (content-addressed; a re-run with other rules re-reads no image).

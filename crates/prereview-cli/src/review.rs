@@ -322,15 +322,25 @@ impl prereview_batch::Reviewer for Pipeline {
     }
 
     fn reading(&self) -> Option<String> {
-        let s = &self.settings;
-        Some(format!(
-            "{}, {}",
-            s.passes(),
-            prereview_ocr::charset::model_identity(
-                &s.engine.languages,
-                s.engine.tessdata.as_deref()
-            )
-        ))
+        Some(self.settings.reading())
+    }
+
+    /// Current when made under this rule set and, if it read scans, read the
+    /// way this pipeline reads. A report that read nothing is current only
+    /// when `documents.json` gave its documents: one without the reading key
+    /// may come from a build that did not record it.
+    fn is_current(&self, submission_dir: &Path, report: &Report) -> bool {
+        let same_rules = report
+            .rule_set
+            .as_ref()
+            .is_some_and(|r| r.version == self.engine.rule_set().version);
+        let same_reading = match &report.reading {
+            Some(r) => *r == self.settings.reading(),
+            None => submission_dir
+                .join(prereview_submission::DOCUMENTS_FILE)
+                .is_file(),
+        };
+        same_rules && same_reading
     }
 }
 

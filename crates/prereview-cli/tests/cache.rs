@@ -182,4 +182,39 @@ fn a_cached_batch_rerun_reads_and_decodes_nothing_and_writes_the_same() {
             pa.display()
         );
     }
+
+    // Resuming the second run's folder under the first rules: its report was
+    // made under other rules, so it is judged again (from the cache), and then
+    // it is current.
+    let o2 = work.path().join("o2");
+    let fourth = batch(&pipeline(&builtin, &cache), &input, &o2);
+    let counts = |s: &BatchSummary| (s.run.reviewed, s.run.outdated, s.run.resumed);
+    assert_eq!(counts(&fourth), (1, 1, 0));
+    assert_eq!(fourth.run.work.documents_read, 0);
+    assert_eq!(outputs(&o2), a, "the same as the first run's");
+    assert_eq!(
+        counts(&batch(&pipeline(&builtin, &cache), &input, &o2)),
+        (0, 0, 1)
+    );
+
+    // Read another way: judged again.
+    let settings = prereview_ocr::Settings {
+        cache_dir: Some(cache.to_path_buf()),
+        second_look: prereview_ocr::SecondLook::Off,
+        ..Default::default()
+    };
+    let other_reading = Pipeline::new(prereview_dsl::compile(&builtin).rule_set.unwrap(), settings);
+    assert_eq!(counts(&batch(&other_reading, &input, &o2)), (1, 1, 0));
+
+    // A report that does not say how it was read (an older build's), while the
+    // submission has scans to read: judged again.
+    let report_path = o2.join("reports/SUB-2025-025004.json");
+    let mut report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    assert!(report.as_object_mut().unwrap().remove("reading").is_some());
+    std::fs::write(&report_path, serde_json::to_vec(&report).unwrap()).unwrap();
+    assert_eq!(
+        counts(&batch(&pipeline(&builtin, &cache), &input, &o2)),
+        (1, 1, 0)
+    );
 }

@@ -61,6 +61,65 @@ fn a_correct_submission_passes() {
 }
 
 #[test]
+fn a_batch_resumed_keeps_reports_of_given_documents_and_judges_again_under_other_rules() {
+    let d = tempfile::tempdir().unwrap();
+    let sub = d.path().join("in/SUB-1");
+    std::fs::create_dir_all(&sub).unwrap();
+    submission(&sub, |_| {});
+    let out = d.path().join("out");
+    let run = |rules: Option<&Path>| -> Value {
+        let mut cmd = bin();
+        cmd.arg("batch")
+            .arg(d.path().join("in"))
+            .arg("--out")
+            .arg(&out);
+        cmd.arg("--quiet");
+        if let Some(r) = rules {
+            cmd.arg("--rules").arg(r);
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let summary = std::fs::read(out.join("summary.json")).unwrap();
+        let s: Value = serde_json::from_slice(&summary).unwrap();
+        s["run"].clone()
+    };
+    let counts = |r: &Value| {
+        (
+            r["reviewed"].clone(),
+            r["outdated"].clone(),
+            r["resumed"].clone(),
+        )
+    };
+    let first = run(None);
+    assert_eq!(counts(&first), (1.into(), 0.into(), 0.into()));
+    // documents.json gave the documents: the report is current without a reading.
+    assert_eq!(counts(&run(None)), (0.into(), 0.into(), 1.into()));
+
+    // The same rules with one parameter changed: a new rule set, judged again.
+    let rules = d.path().join("rules");
+    copy_dir(&repo().join("rules"), &rules);
+    let params = std::fs::read_to_string(rules.join("params.toml")).unwrap();
+    std::fs::write(
+        rules.join("params.toml"),
+        params.replace("value = 30", "value = 45"),
+    )
+    .unwrap();
+    assert_eq!(counts(&run(Some(&rules))), (1.into(), 1.into(), 0.into()));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
 fn a_name_misread_by_one_character_is_rejected_with_evidence() {
     let d = tempfile::tempdir().unwrap();
     submission(d.path(), |b| {

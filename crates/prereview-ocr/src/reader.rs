@@ -119,6 +119,19 @@ impl Settings {
         )
     }
 
+    /// How documents are read, in words, for reports: the passes, the revision
+    /// of the reading code, the recognition engine and its model
+    /// (`second look Doubtful, re-read All, bands true, code 3f…, tesseract 5.3.0|chi_sim a5fc…`).
+    /// Two reports read the same way say the same.
+    pub fn reading(&self) -> String {
+        format!(
+            "{}, code {}, {}",
+            self.passes(),
+            env!("PREREVIEW_READING_REVISION"),
+            crate::charset::model_identity(&self.engine.languages, self.engine.tessdata.as_deref())
+        )
+    }
+
     /// The passes a document gets after its first reading, in words
     /// (`second look Doubtful, re-read All, bands true`).
     pub fn passes(&self) -> String {

@@ -6,7 +6,8 @@
 use prereview_batch::Reviewer;
 use prereview_model::document::{ReadDocument, ReadField};
 use prereview_model::report::{
-    verdict_of, DocumentSource, Evidence, EvidenceSource, Finding, Outcome, Report, Severity,
+    verdict_of, DocumentSource, Evidence, EvidenceSource, Finding, Outcome, Report, RuleSetInfo,
+    Severity,
 };
 use serde_json::{json, Value};
 use std::path::Path;
@@ -78,6 +79,9 @@ pub struct FakeReviewer {
     pub calls: AtomicUsize,
     /// Extra delay per submission, on top of the spec's.
     pub sleep_ms: u64,
+    /// The version of the rules it judges by: a report made under another is
+    /// not current.
+    pub rules: &'static str,
 }
 
 fn finding(rule: &str, outcome: Outcome, severity: Severity) -> Finding {
@@ -171,7 +175,10 @@ impl Reviewer for FakeReviewer {
             procedure: sub["procedure"].as_str().unwrap_or("").to_string(),
             verdict: verdict_of(&findings, false),
             submitted_at: sub["submitted_at"].as_str().map(String::from),
-            rule_set: None,
+            rule_set: Some(RuleSetInfo {
+                version: self.rules.to_string(),
+                effective_on: sub["submitted_at"].as_str().unwrap_or("").to_string(),
+            }),
             reading: None,
             findings,
             documents: vec![ReadDocument {
@@ -187,6 +194,10 @@ impl Reviewer for FakeReviewer {
 
     fn reading(&self) -> Option<String> {
         Some("fake reading".into())
+    }
+
+    fn is_current(&self, _dir: &Path, report: &Report) -> bool {
+        report.rule_set.as_ref().map(|r| r.version.as_str()) == Some(self.rules)
     }
 }
 
