@@ -253,6 +253,30 @@ pub fn find_label(lines: &[Line], label: &[char]) -> Vec<Hit> {
     out
 }
 
+/// Whether the `label` found at key index `k` of `line` is part of a longer
+/// label that contains it, read there with the slack that longer label is
+/// allowed: 证号 (a certificate's number) in 雪份证号, which is 身份证号 with
+/// its first character misread. The longer label's own hit may be missing
+/// (its edge was misread), so this looks at the text, not at the hits.
+pub fn inside_longer_label(line: &Line, k: usize, label: &[char], longer: &[char]) -> bool {
+    let (n, m) = (label.len(), longer.len());
+    if m <= n {
+        return false;
+    }
+    (0..=m - n)
+        .filter(|&o| longer[o..o + n] == *label)
+        .any(|o| {
+            let Some(from) = k.checked_sub(o) else {
+                return false;
+            };
+            let Some(window) = line.key.get(from..from + m) else {
+                return false;
+            };
+            let errors = window.iter().zip(longer).filter(|(a, b)| a != b).count();
+            errors <= allowed_errors(m)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,5 +346,37 @@ mod tests {
         // A sentence that starts like the label: not a label.
         let lines = build_lines(&page(vec![word("乙方承租该房屋用于商业经营", 40, 50)]));
         assert!(find_label(&lines, &key_of("乙方（承租方）")).is_empty());
+    }
+
+    #[test]
+    fn a_short_label_inside_a_misread_longer_one_is_the_longer_ones() {
+        let page = |text: &str| PageWords {
+            page: 1,
+            width: 2000,
+            height: 400,
+            transform: PageTransform::identity(2000, 400),
+            words: vec![word(text, 40, 50)],
+        };
+        let (short, longer) = (key_of("证号"), key_of("身份证号"));
+        for (text, inside) in [
+            ("雪份证号:320813200701246238", true),
+            ("身份证号:320813200701246238", true),
+            ("证号:JK202503109501", false),
+            ("38 证号:JK202503109501", false),
+        ] {
+            let lines = build_lines(&page(text));
+            let h = find_label(&lines, &short);
+            assert_eq!(h.len(), 1, "{text}");
+            let k = lines[0]
+                .key_pos
+                .iter()
+                .position(|&p| p == h[0].start)
+                .unwrap();
+            assert_eq!(
+                inside_longer_label(&lines[0], k, &short, &longer),
+                inside,
+                "{text}"
+            );
+        }
     }
 }

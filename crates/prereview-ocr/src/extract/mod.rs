@@ -9,7 +9,7 @@ pub mod layout;
 pub mod values;
 
 use crate::words::PageWords;
-use layout::{build_lines, find_label, key_of, Hit, Line};
+use layout::{build_lines, find_label, inside_longer_label, key_of, Hit, Line};
 use prereview_model::document::{DocumentSpec, FieldSpec, IdPart, ReadDocument, ReadField};
 use std::collections::BTreeMap;
 
@@ -363,6 +363,21 @@ fn page_hits(lines: &[Line], label_keys: &[Vec<Vec<char>>]) -> Vec<(usize, Hit)>
                 continue;
             }
             for mut h in find_label(lines, k) {
+                // Another field's longer label holding this one (证号 in
+                // 身份证号), however misread, is that field's.
+                let line = &lines[h.line];
+                let at = line.key_pos.iter().position(|&p| p == h.start);
+                let taken = at.is_some_and(|at| {
+                    label_keys
+                        .iter()
+                        .enumerate()
+                        .filter(|(other, _)| *other != fi)
+                        .flat_map(|(_, ks)| ks)
+                        .any(|longer| inside_longer_label(line, at, k, longer))
+                });
+                if taken {
+                    continue;
+                }
                 h.label_index = li;
                 all.push((fi, h));
             }
