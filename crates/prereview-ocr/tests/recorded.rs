@@ -633,3 +633,66 @@ fn dates_are_found_without_their_label_only_when_unique() {
     }
     assert!(tried >= 2, "recorded dates declared unlabelled: {tried}");
 }
+
+/// A short label inside another field's longer one is that field's, even where
+/// the longer one is misread: 证号 (the certificate's number) in 雪份证号.
+#[test]
+fn a_short_label_inside_another_fields_misread_label_is_not_taken() {
+    let c = case("clean_health_certificate_01");
+    let spec = spec(&c.kind);
+    let id = c.truth["id_number"].clone();
+    let mut pages = c.pages.clone();
+    for w in &mut pages[0].words {
+        match w.text.as_str() {
+            "身份" => w.text = "雪份".into(), // 身份证号 no longer matches
+            "编号" => w.text = "篇叶".into(), // nor does the certificate's own label
+            _ => {}
+        }
+    }
+    let doc = extract(&pages, &spec, &Hints::new());
+    let cert = &doc.fields["certificate_no"];
+    assert_ne!(cert.value.as_ref(), Some(&id), "{cert:?}");
+    // The ID number, found by its check character, is not doubted as read twice.
+    let got = &doc.fields["id_number"];
+    assert_eq!(got.value.as_ref(), Some(&id), "{got:?}");
+    assert!(
+        !got.reason.as_deref().unwrap_or("").contains("同一处文字"),
+        "{got:?}"
+    );
+}
+
+/// Fields that share a label (the parts of a range) keep it where only its
+/// shorter form matches: 有效期 + a misread 限, glued to the value.
+#[test]
+fn a_label_shared_by_range_parts_is_kept_for_both() {
+    let word = |text: &str, x: u32| prereview_ocr::Word {
+        text: text.into(),
+        conf: 95.0,
+        bbox: [x, 100, 30 * text.chars().count() as u32, 30],
+        line: [1, 1, 1],
+    };
+    let pages = vec![PageWords {
+        page: 1,
+        width: 2000,
+        height: 400,
+        transform: prereview_ocr::PageTransform::identity(2000, 400),
+        words: vec![
+            word("有效期X2013.10.25-2033.10.25", 40),
+            word("签发机关", 40),
+        ],
+    }];
+    let doc = extract(&pages, &spec("id_card"), &Hints::new());
+    for (f, want) in [("valid_from", "2013-10-25"), ("valid_until", "2033-10-25")] {
+        let rf = &doc.fields[f];
+        assert_eq!(
+            rf.value.as_ref().and_then(|v| v.as_str()),
+            Some(want),
+            "{f}: {rf:?}"
+        );
+        // Found by its label, not by the date search.
+        assert!(
+            !rf.reason.as_deref().unwrap_or("").contains("未找到"),
+            "{f}: {rf:?}"
+        );
+    }
+}

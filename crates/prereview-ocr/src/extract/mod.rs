@@ -347,7 +347,9 @@ fn region_of(
     .min(pw);
     let y0 = line.y0.saturating_sub(h / 4);
     let y1 = (line.y1 + h / 4).min(ph);
-    (x1 > x0 + h && y1 > y0).then_some(ValueRegion {
+    // `then`, not `then_some`: the rectangle is only computed when it is one
+    // (overlapping word boxes can put the next label left of the value).
+    (x1 > x0 + h && y1 > y0).then(|| ValueRegion {
         page: pi,
         rect: [x0, y0, x1 - x0, y1 - y0],
         line_height: h,
@@ -364,7 +366,8 @@ fn page_hits(lines: &[Line], label_keys: &[Vec<Vec<char>>]) -> Vec<(usize, Hit)>
             }
             for mut h in find_label(lines, k) {
                 // Another field's longer label holding this one (证号 in
-                // 身份证号), however misread, is that field's.
+                // 身份证号), however misread, is that field's. Not a label this
+                // field has too (range parts share 有效期限).
                 let line = &lines[h.line];
                 let at = line.key_pos.iter().position(|&p| p == h.start);
                 let taken = at.is_some_and(|at| {
@@ -373,6 +376,7 @@ fn page_hits(lines: &[Line], label_keys: &[Vec<Vec<char>>]) -> Vec<(usize, Hit)>
                         .enumerate()
                         .filter(|(other, _)| *other != fi)
                         .flat_map(|(_, ks)| ks)
+                        .filter(|longer| !keys.contains(longer))
                         .any(|longer| inside_longer_label(line, at, k, longer))
                 });
                 if taken {
