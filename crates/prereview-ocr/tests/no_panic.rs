@@ -1,5 +1,6 @@
 //! Property test: extraction takes any words Tesseract could return (labels of
-//! every kind, values, noise; boxes overlapping, empty, outside the page) and
+//! every kind, values, noise; boxes overlapping, empty, outside the page; any
+//! scale and deskew) and
 //! never panics, for every built-in document kind, with and without hints.
 
 use prereview_ocr::{extract, specs, Hints, PageTransform, PageWords, Word};
@@ -41,15 +42,25 @@ fn page() -> impl Strategy<Value = PageWords> {
     (
         1u32..2600,
         1u32..2000,
+        (0.0f32..4.0, -6.0f32..6.0),
         proptest::collection::vec(word(), 0..40),
     )
-        .prop_map(|(width, height, words)| PageWords {
-            page: 1,
-            width,
-            height,
-            transform: PageTransform::identity(width, height),
-            words,
-        })
+        .prop_map(
+            |(width, height, (scale, deskew_degrees), words)| PageWords {
+                page: 1,
+                width,
+                height,
+                transform: PageTransform {
+                    scale,
+                    deskew_degrees,
+                    processed: [
+                        (width as f32 * scale) as u32,
+                        (height as f32 * scale) as u32,
+                    ],
+                },
+                words,
+            },
+        )
 }
 
 proptest! {
