@@ -76,6 +76,12 @@ pub trait Reviewer: Sync {
 /// counts reports carrying it.
 pub const NOT_JUDGED: &str = "未能完成预审 not judged: ";
 
+/// Whether the batch could not judge the submission of `report` (it carries
+/// [`NOT_JUDGED`]).
+pub(crate) fn not_judged(report: &Report) -> bool {
+    report.errors.iter().any(|e| e.starts_with(NOT_JUDGED))
+}
+
 /// How a batch runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchOptions {
@@ -281,14 +287,14 @@ fn process(
     let existing = summary::read_report(&json_path);
     // A report the reviewer could not make is kept as it is (or retried on
     // request); a judged one only while it is current.
-    let keep = existing.as_ref().is_some_and(|r| {
-        if r.errors.iter().any(|e| e.starts_with(NOT_JUDGED)) {
-            !retry_not_judged
-        } else {
-            reviewer.is_current(&entry.dir, r)
+    let (keep, outdated) = match &existing {
+        None => (false, false),
+        Some(r) if not_judged(r) => (!retry_not_judged, false),
+        Some(r) => {
+            let current = reviewer.is_current(&entry.dir, r);
+            (current, !current)
         }
-    });
-    let outdated = existing.is_some() && !keep;
+    };
     if let Some(report) = existing.filter(|_| keep) {
         if !html_path.is_file() {
             let (page, stats) = render_page(&report, Some(&entry.dir), opts);

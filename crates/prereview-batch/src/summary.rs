@@ -193,7 +193,7 @@ fn queue_entry(key: &str, r: &Report, opts: &RenderOptions) -> QueueEntry {
         .collect();
     ranked.sort_by_key(|(k, _)| *k);
     let reject_failures = ranked.iter().filter(|(k, _)| *k == 0).count();
-    let not_judged = r.errors.iter().any(|e| e.starts_with(NOT_JUDGED));
+    let not_judged = crate::not_judged(r);
     let mut top: Vec<String> = Vec::new();
     if not_judged {
         top.extend(
@@ -291,7 +291,7 @@ pub fn rebuild_outputs(
             .or_default()
             .add(r.verdict);
         s.pages_read += prereview_report::pages_read(&r);
-        if r.errors.iter().any(|e| e.starts_with(NOT_JUDGED)) {
+        if crate::not_judged(&r) {
             s.failed += 1;
         }
         for f in &r.findings {

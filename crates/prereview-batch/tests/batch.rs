@@ -252,16 +252,10 @@ fn reports_made_under_other_rules_are_judged_again_on_resume() {
     let mut specs = varied_specs(6);
     specs[5].behaviour = "error";
     make_batch(&input, &specs);
-    let old = FakeReviewer {
-        rules: "v1",
-        ..Default::default()
-    };
+    let old = FakeReviewer::judging_by("v1");
     run(&old, &input, &opts(&out)).unwrap();
 
-    let new = FakeReviewer {
-        rules: "v2",
-        ..Default::default()
-    };
+    let new = FakeReviewer::judging_by("v2");
     let s = run(&new, &input, &opts(&out)).unwrap();
     // The five judged under v1 are judged again; the one not judged is kept
     // (it is retried on request only).
@@ -273,10 +267,7 @@ fn reports_made_under_other_rules_are_judged_again_on_resume() {
     }
 
     // Now current: nothing judged again.
-    let same = FakeReviewer {
-        rules: "v2",
-        ..Default::default()
-    };
+    let same = FakeReviewer::judging_by("v2");
     let s = run(&same, &input, &opts(&out)).unwrap();
     assert_eq!(same.calls.load(Ordering::SeqCst), 0);
     assert_eq!((s.run.reviewed, s.run.outdated, s.run.resumed), (0, 0, 6));
@@ -311,6 +302,7 @@ fn not_judged_submissions_are_kept_or_retried_on_request() {
     let s = run(&r, &input, &o).unwrap();
     assert_eq!(r.calls.load(Ordering::SeqCst), 1);
     assert_eq!((s.failed, s.exit_code()), (0, 0));
+    assert_eq!(s.run.outdated, 0, "a retry is not an outdated report");
     assert!(read_report(&out, "SUB-0002").errors.is_empty());
 }
 

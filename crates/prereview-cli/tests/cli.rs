@@ -5,6 +5,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::copy_dir;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_prereview"))
 }
@@ -105,18 +108,6 @@ fn a_batch_resumed_keeps_reports_of_given_documents_and_judges_again_under_other
     )
     .unwrap();
     assert_eq!(counts(&run(Some(&rules))), (1.into(), 1.into(), 0.into()));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 #[test]

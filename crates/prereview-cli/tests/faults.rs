@@ -5,13 +5,8 @@ use prereview_cli::review::Pipeline;
 use prereview_model::report::Verdict;
 use std::path::Path;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-}
+mod common;
+use common::copy_dir;
 
 fn set_id(dir: &Path, id: &str) {
     let path = dir.join("submission.json");

@@ -84,6 +84,16 @@ pub struct FakeReviewer {
     pub rules: &'static str,
 }
 
+impl FakeReviewer {
+    /// A reviewer judging by the rules of that version.
+    pub fn judging_by(rules: &'static str) -> Self {
+        FakeReviewer {
+            rules,
+            ..Default::default()
+        }
+    }
+}
+
 fn finding(rule: &str, outcome: Outcome, severity: Severity) -> Finding {
     Finding {
         rule: rule.to_string(),

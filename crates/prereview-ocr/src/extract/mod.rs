@@ -600,11 +600,7 @@ fn find_by_grammar(pls: &[PageLines], field: &FieldSpec, hint: Option<&str>) -> 
             }
             Some(_) => {}
             None => {
-                let note = format!(
-                    "未找到“{}”标签，按日期格式识别 (no label found; recognised by its date format)",
-                    field.title
-                );
-                found = Some(found_without_label(pl, &span, p, note));
+                found = Some(found_without_label(pl, &span, p, unlabelled_note(field)));
             }
         }
     }
@@ -658,9 +654,16 @@ fn runs<'a>(
 }
 
 /// The note of an identifier found without its label, as read.
+/// How a value found without its label was recognised: a date field marked
+/// [`FieldSpec::unlabelled`] by its format, an identifier by its check character.
 fn unlabelled_note(field: &FieldSpec) -> String {
+    let (how, how_en) = if field.unlabelled {
+        ("日期格式", "date format")
+    } else {
+        ("校验位", "check character")
+    };
     format!(
-        "未找到“{}”标签，按校验位识别 (no label found; recognised by its check character)",
+        "未找到“{}”标签，按{how}识别 (no label found; recognised by its {how_en})",
         field.title
     )
 }
